@@ -1,0 +1,301 @@
+package storage
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"sort"
+	"sync"
+	"time"
+
+	"go.etcd.io/etcd/api/v3/mvccpb"
+	clientv3 "go.etcd.io/etcd/client/v3"
+	"k8s.io/apimachinery/pkg/fields"
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/watch"
+)
+
+// CacheOptions tune the watch cache.
+type CacheOptions struct {
+	// BookmarkInterval is how often watchers that allow bookmarks get one.
+	BookmarkInterval time.Duration
+	// MinEvents and MaxEvents bound the window of recent events kept so
+	// watchers can resume; the window grows while it covers less than
+	// EventFreshness of history.
+	MinEvents, MaxEvents int
+	EventFreshness       time.Duration
+}
+
+func (o CacheOptions) withDefaults() CacheOptions {
+	if o.BookmarkInterval == 0 {
+		o.BookmarkInterval = 30 * time.Second
+	}
+	if o.MinEvents == 0 {
+		o.MinEvents = 256
+	}
+	if o.MaxEvents == 0 {
+		o.MaxEvents = 100 * 1024
+	}
+	if o.EventFreshness == 0 {
+		o.EventFreshness = 75 * time.Second
+	}
+	return o
+}
+
+// entry is one cached object with its selectable attributes.
+type entry struct {
+	key    string
+	obj    *Object
+	labels labels.Set
+	fields fields.Set
+}
+
+// event is one change as the cache saw it.
+type event struct {
+	typ  watch.EventType
+	rv   uint64
+	at   time.Time
+	cur  *entry // for deletes: the last state, stamped with the delete revision
+	prev *entry
+}
+
+// cacher holds the current objects of one resource and a window of recent
+// events, fed by a single etcd watch. Lists and watches are served from it.
+type cacher struct {
+	s    *Store
+	opts CacheOptions
+
+	mu       sync.Mutex
+	objs     map[string]*entry
+	rv       uint64 // everything up to rv has been applied
+	fresh    chan struct{}
+	events   []*event // ring, oldest first from head
+	head     int
+	n        int
+	oldestRV uint64 // events after this revision are all in the ring
+	watchers map[*Watch]struct{}
+
+	ready     chan struct{}
+	readyOnce sync.Once
+}
+
+func newCacher(s *Store, opts CacheOptions) *cacher {
+	opts = opts.withDefaults()
+	return &cacher{
+		s: s, opts: opts,
+		objs:     map[string]*entry{},
+		fresh:    make(chan struct{}),
+		events:   make([]*event, opts.MinEvents),
+		watchers: map[*Watch]struct{}{},
+		ready:    make(chan struct{}),
+	}
+}
+
+// run lists and watches etcd until ctx ends, relisting after any failure.
+func (c *cacher) run(ctx context.Context) {
+	for ctx.Err() == nil {
+		err := c.listAndWatch(ctx)
+		if ctx.Err() != nil {
+			break
+		}
+		slog.Warn("watch cache restarting", "resource", c.s.GR.String(), "err", err)
+		select {
+		case <-ctx.Done():
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+	c.mu.Lock()
+	c.stopAllLocked()
+	c.mu.Unlock()
+}
+
+func (c *cacher) listAndWatch(ctx context.Context) error {
+	resp, err := c.s.client.Get(ctx, c.s.Prefix, clientv3.WithPrefix())
+	if err != nil {
+		return err
+	}
+	objs := make(map[string]*entry, len(resp.Kvs))
+	for _, kv := range resp.Kvs {
+		e, err := c.newEntry(string(kv.Key), kv.Value, kv.ModRevision)
+		if err != nil {
+			slog.Error("watch cache: undecodable object", "key", string(kv.Key), "err", err)
+			continue
+		}
+		objs[e.key] = e
+	}
+	rev := uint64(resp.Header.Revision)
+	c.reset(objs, rev)
+	c.readyOnce.Do(func() { close(c.ready) })
+
+	wctx, cancel := context.WithCancel(clientv3.WithRequireLeader(ctx))
+	defer cancel()
+	wch := c.s.client.Watch(wctx, c.s.Prefix, clientv3.WithPrefix(), clientv3.WithRev(int64(rev)+1), clientv3.WithProgressNotify())
+	tick := time.NewTicker(c.opts.BookmarkInterval)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-tick.C:
+			c.sendBookmarks()
+		case wr, ok := <-wch:
+			if !ok {
+				return errors.New("etcd watch closed")
+			}
+			if err := wr.Err(); err != nil {
+				return err
+			}
+			if wr.IsProgressNotify() {
+				c.progress(uint64(wr.Header.Revision))
+				continue
+			}
+			c.apply(wr.Events)
+		}
+	}
+}
+
+func (c *cacher) newEntry(key string, data []byte, rev int64) (*entry, error) {
+	obj, err := c.s.decode(data, rev)
+	if err != nil {
+		return nil, err
+	}
+	l, f := c.s.attrs(obj)
+	return &entry{key: key, obj: newObject(obj), labels: l, fields: f}, nil
+}
+
+// reset replaces the cache content after a (re)list; watchers of the old
+// content are stopped so that they resume from their last revision.
+func (c *cacher) reset(objs map[string]*entry, rev uint64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.stopAllLocked()
+	c.objs = objs
+	c.head, c.n = 0, 0
+	c.oldestRV = rev
+	c.advanceLocked(rev)
+}
+
+func (c *cacher) advanceLocked(rv uint64) {
+	if rv < c.rv {
+		return
+	}
+	c.rv = rv
+	close(c.fresh)
+	c.fresh = make(chan struct{})
+}
+
+func (c *cacher) progress(rv uint64) {
+	c.mu.Lock()
+	c.advanceLocked(rv)
+	c.mu.Unlock()
+}
+
+// apply records etcd events and hands them to the watchers.
+func (c *cacher) apply(evs []*clientv3.Event) {
+	now := time.Now()
+	batch := make([]*event, 0, len(evs))
+	c.mu.Lock()
+	for _, ev := range evs {
+		key := string(ev.Kv.Key)
+		rv := uint64(ev.Kv.ModRevision)
+		prev := c.objs[key]
+		e := &event{rv: rv, at: now, prev: prev}
+		if ev.Type == mvccpb.DELETE {
+			if prev == nil {
+				continue
+			}
+			e.typ = watch.Deleted
+			e.cur = prev.withRV(rv)
+			delete(c.objs, key)
+		} else {
+			cur, err := c.newEntry(key, ev.Kv.Value, ev.Kv.ModRevision)
+			if err != nil {
+				slog.Error("watch cache: undecodable object", "key", key, "err", err)
+				continue
+			}
+			e.typ = watch.Modified
+			if prev == nil {
+				e.typ = watch.Added
+			}
+			e.cur = cur
+			c.objs[key] = cur
+		}
+		c.pushLocked(e)
+		batch = append(batch, e)
+		c.advanceLocked(rv)
+	}
+	watchers := c.watcherListLocked()
+	c.mu.Unlock()
+	dispatch(watchers, batch)
+}
+
+func (e *entry) withRV(rv uint64) *entry {
+	obj := e.obj.Obj.DeepCopyObject()
+	_ = setRV(obj, rv)
+	return &entry{key: e.key, obj: newObject(obj), labels: e.labels, fields: e.fields}
+}
+
+// pushLocked appends to the event ring, growing it while the oldest event
+// is still fresh so resuming watchers rarely see 410 Gone under load.
+func (c *cacher) pushLocked(e *event) {
+	if c.n == len(c.events) {
+		oldest := c.events[c.head]
+		if len(c.events) < c.opts.MaxEvents && e.at.Sub(oldest.at) < c.opts.EventFreshness {
+			c.growLocked()
+		} else {
+			c.oldestRV = oldest.rv
+			c.events[c.head] = nil
+			c.head = (c.head + 1) % len(c.events)
+			c.n--
+		}
+	}
+	c.events[(c.head+c.n)%len(c.events)] = e
+	c.n++
+}
+
+func (c *cacher) growLocked() {
+	size := min(2*len(c.events), c.opts.MaxEvents)
+	grown := make([]*event, size)
+	for i := 0; i < c.n; i++ {
+		grown[i] = c.events[(c.head+i)%len(c.events)]
+	}
+	c.events, c.head = grown, 0
+}
+
+// eventsAfterLocked returns the events newer than rv, or false if the ring
+// no longer reaches back that far.
+func (c *cacher) eventsAfterLocked(rv uint64) ([]*event, bool) {
+	if rv < c.oldestRV {
+		return nil, false
+	}
+	i := sort.Search(c.n, func(i int) bool { return c.events[(c.head+i)%len(c.events)].rv > rv })
+	out := make([]*event, 0, c.n-i)
+	for ; i < c.n; i++ {
+		out = append(out, c.events[(c.head+i)%len(c.events)])
+	}
+	return out, true
+}
+
+// waitFresh blocks until the cache has applied revision rv.
+func (c *cacher) waitFresh(ctx context.Context, rv uint64, timeout time.Duration) error {
+	deadline := time.NewTimer(timeout)
+	defer deadline.Stop()
+	c.mu.Lock()
+	for c.rv < rv {
+		ch := c.fresh
+		c.mu.Unlock()
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-deadline.C:
+			c.mu.Lock()
+			cur := c.rv
+			c.mu.Unlock()
+			return tooLarge(rv, cur)
+		}
+		c.mu.Lock()
+	}
+	c.mu.Unlock()
+	return nil
+}
