@@ -1,0 +1,86 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"orca/internal/apiserver"
+)
+
+func serverCmd() *cobra.Command {
+	var cfg apiserver.Config
+	var bind, advertise, etcdServers string
+	var logLevel string
+	cmd := &cobra.Command{
+		Use:   "server",
+		Short: "Run the control plane: API server on etcd (embedded unless --etcd-servers is given)",
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			setupLogging(logLevel)
+			cfg.BindAddress = net.ParseIP(bind)
+			if cfg.BindAddress == nil {
+				return fmt.Errorf("--bind-address %q is not an IP address", bind)
+			}
+			if advertise != "" {
+				if cfg.AdvertiseAddress = net.ParseIP(advertise); cfg.AdvertiseAddress == nil {
+					return fmt.Errorf("--advertise-address %q is not an IP address", advertise)
+				}
+			}
+			if etcdServers != "" {
+				cfg.Etcd.Servers = strings.Split(etcdServers, ",")
+			}
+			return runServer(cfg)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&cfg.DataDir, "data-dir", "/var/lib/orca", "directory for etcd data, certificates and the admin kubeconfig")
+	f.StringVar(&bind, "bind-address", "0.0.0.0", "IP address to serve HTTPS on")
+	f.IntVar(&cfg.SecurePort, "secure-port", 6443, "port to serve HTTPS on (0 picks a free one)")
+	f.StringVar(&advertise, "advertise-address", "", "IP address clients and the kubernetes Service use to reach this server")
+	f.StringVar(&etcdServers, "etcd-servers", "", "comma-separated URLs of an external etcd cluster (default: embedded etcd)")
+	f.StringVar(&cfg.Etcd.CAFile, "etcd-cafile", "", "CA bundle to verify the external etcd servers")
+	f.StringVar(&cfg.Etcd.CertFile, "etcd-certfile", "", "client certificate for the external etcd")
+	f.StringVar(&cfg.Etcd.KeyFile, "etcd-keyfile", "", "client key for the external etcd")
+	f.StringVar(&cfg.ServiceClusterIPRange, "service-cluster-ip-range", "10.96.0.0/12", "CIDR Service cluster IPs are allocated from")
+	f.StringVar(&cfg.ServiceNodePortRange, "service-node-port-range", "30000-32767", "port range NodePorts are allocated from")
+	f.StringVar(&cfg.CertDir, "cert-dir", "", "directory for generated certificates (default <data-dir>/tls)")
+	f.StringVar(&cfg.TLSCertFile, "tls-cert-file", "", "serving certificate (default: generated, signed by the cluster CA)")
+	f.StringVar(&cfg.TLSKeyFile, "tls-private-key-file", "", "key of --tls-cert-file")
+	f.StringVar(&cfg.ClientCAFile, "client-ca-file", "", "CA that signs client certificates (default: the cluster CA)")
+	f.StringVar(&cfg.KubeconfigOut, "write-kubeconfig", "", "where to write the admin kubeconfig (default <data-dir>/admin.kubeconfig)")
+	f.StringVar(&logLevel, "log-level", "info", "debug, info, warn or error")
+	return cmd
+}
+
+func runServer(cfg apiserver.Config) error {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	start := time.Now()
+	s, err := apiserver.New(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	go func() {
+		if err := s.WaitReady(ctx); err == nil {
+			slog.Info("orca server ready", "url", s.URL(), "kubeconfig", s.KubeconfigPath(), "startup", time.Since(start).Round(time.Millisecond))
+		}
+	}()
+	return s.Run(ctx)
+}
+
+func setupLogging(level string) {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(level)); err != nil {
+		l = slog.LevelInfo
+	}
+	slog.SetDefault(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: l})))
+}

@@ -1,0 +1,63 @@
+// Package apiserver serves the Kubernetes API over HTTPS: authentication,
+// authorization, admission, then the registry, with discovery, OpenAPI,
+// health and metrics endpoints around it.
+package apiserver
+
+import (
+	"net"
+	"time"
+
+	"orca/internal/etcd"
+)
+
+// Config is everything `orca server` takes. Flag names follow
+// kube-apiserver where the setting is shared.
+type Config struct {
+	DataDir          string
+	BindAddress      net.IP
+	SecurePort       int
+	AdvertiseAddress net.IP
+
+	Etcd etcd.ExternalConfig // Servers empty: embedded etcd in DataDir/etcd
+
+	ServiceClusterIPRange string
+	ServiceNodePortRange  string
+
+	CertDir       string // default DataDir/tls
+	TLSCertFile   string
+	TLSKeyFile    string
+	ClientCAFile  string
+	ClientCAKey   string // signs the admin certificate when ClientCAFile is given
+	KubeconfigOut string // default DataDir/admin.kubeconfig
+
+	// Tuning, mostly for tests.
+	BookmarkInterval   time.Duration
+	CompactionInterval time.Duration
+}
+
+func (c *Config) setDefaults() {
+	if c.DataDir == "" {
+		c.DataDir = "/var/lib/orca"
+	}
+	if c.BindAddress == nil {
+		c.BindAddress = net.IPv4zero
+	}
+	if c.SecurePort == 0 {
+		c.SecurePort = 6443
+	}
+	if c.ServiceClusterIPRange == "" {
+		c.ServiceClusterIPRange = "10.96.0.0/12"
+	}
+	if c.ServiceNodePortRange == "" {
+		c.ServiceNodePortRange = "30000-32767"
+	}
+	if c.CertDir == "" {
+		c.CertDir = c.DataDir + "/tls"
+	}
+	if c.KubeconfigOut == "" {
+		c.KubeconfigOut = c.DataDir + "/admin.kubeconfig"
+	}
+	if c.CompactionInterval == 0 {
+		c.CompactionInterval = 5 * time.Minute
+	}
+}

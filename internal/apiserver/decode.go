@@ -1,0 +1,136 @@
+package apiserver
+
+import (
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"strings"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+
+	"orca/internal/registry"
+)
+
+// maxBody is the largest request body accepted (upstream's limit is 3 MiB
+// for objects; etcd refuses values above ~1.5 MiB anyway).
+const maxBody = 3 << 20
+
+const supportedBodyTypes = "application/json, application/yaml, application/vnd.kubernetes.protobuf"
+
+// readBody reads at most maxBody bytes.
+func readBody(r *http.Request) ([]byte, error) {
+	data, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
+	if err != nil {
+		return nil, apierrors.NewBadRequest("unable to read the request body: " + err.Error())
+	}
+	if len(data) > maxBody {
+		return nil, apierrors.NewRequestEntityTooLargeError(fmt.Sprintf("limit is %d", maxBody))
+	}
+	return data, nil
+}
+
+func contentType(r *http.Request) string {
+	ct := r.Header.Get("Content-Type")
+	if ct == "" {
+		return mtJSON
+	}
+	typ, _, err := mime.ParseMediaType(ct)
+	if err != nil {
+		return ct
+	}
+	return typ
+}
+
+// fieldValidation is the query parameter's policy for unknown and duplicate
+// fields: Strict fails the request, Warn (the default) warns, Ignore drops.
+func fieldValidation(r *http.Request) (string, error) {
+	v := r.URL.Query().Get("fieldValidation")
+	switch v {
+	case "":
+		return "Warn", nil
+	case "Strict", "Warn", "Ignore":
+		return v, nil
+	}
+	return "", apierrors.NewBadRequest(fmt.Sprintf("fieldValidation parameter unsupported: %s", v))
+}
+
+// decodeBody decodes a create or update body into a new object of res,
+// checking that its apiVersion and kind are the resource's.
+func (s *Server) decodeBody(w http.ResponseWriter, r *http.Request, res *registry.Resource, data []byte, ct string) (runtime.Object, error) {
+	policy, err := fieldValidation(r)
+	if err != nil {
+		return nil, err
+	}
+	var dec runtime.Decoder
+	switch ct {
+	case mtJSON:
+		dec = s.codecs.strictJSON
+	case mtYAML, "application/x-yaml", "text/yaml":
+		dec = s.codecs.strictYAML
+	case mtProtobuf:
+		dec = s.codecs.protobuf
+	default:
+		return nil, unsupportedMediaType(ct)
+	}
+	return s.decodeInto(w, dec, data, res, policy)
+}
+
+func (s *Server) decodeInto(w http.ResponseWriter, dec runtime.Decoder, data []byte, res *registry.Resource, policy string) (runtime.Object, error) {
+	into := res.New()
+	gvk := res.GVK()
+	obj, actual, err := dec.Decode(data, &gvk, into)
+	if err != nil && !runtime.IsStrictDecodingError(err) {
+		return nil, decodeError(err)
+	}
+	if actual != nil && *actual != gvk {
+		if actual.GroupVersion() != gvk.GroupVersion() {
+			return nil, apierrors.NewBadRequest(fmt.Sprintf("the API version in the data (%s) does not match the expected API version (%s)", actual.GroupVersion(), gvk.GroupVersion()))
+		}
+		return nil, apierrors.NewBadRequest(fmt.Sprintf("the kind in the data (%s) does not match the expected kind (%s)", actual.Kind, gvk.Kind))
+	}
+	if err != nil { // strict decoding problems: unknown or duplicate fields
+		if serr := strictError(w, err, policy); serr != nil {
+			return nil, serr
+		}
+	}
+	if obj != into {
+		return nil, apierrors.NewBadRequest(fmt.Sprintf("body decodes to %T, expected %T", obj, into))
+	}
+	return obj, nil
+}
+
+func strictError(w http.ResponseWriter, err error, policy string) error {
+	se, ok := runtime.AsStrictDecodingError(err)
+	if !ok {
+		return nil
+	}
+	switch policy {
+	case "Strict":
+		return apierrors.NewBadRequest(err.Error())
+	case "Warn":
+		for _, e := range se.Errors() {
+			addWarning(w, e.Error())
+		}
+	}
+	return nil
+}
+
+// decodeError is the 400 for a body that is not valid JSON, YAML or protobuf.
+func decodeError(err error) error {
+	msg := err.Error()
+	if strings.Contains(msg, "Object 'Kind' is missing") {
+		return apierrors.NewBadRequest(msg)
+	}
+	return apierrors.NewBadRequest(fmt.Sprintf("the object provided is unrecognized or malformed: %s", msg))
+}
+
+// addWarning adds a Kubernetes warning header (299 with an escaped text).
+func addWarning(w http.ResponseWriter, text string) {
+	text = strings.ReplaceAll(text, `"`, `\"`)
+	w.Header().Add("Warning", fmt.Sprintf(`299 - "%s"`, text))
+}
+
+func gvkString(gvk schema.GroupVersionKind) string { return gvk.GroupVersion().String() + ", Kind=" + gvk.Kind }

@@ -1,0 +1,104 @@
+package apiserver
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+
+	jsonpatch "gopkg.in/evanphx/json-patch.v4"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/apimachinery/pkg/util/strategicpatch"
+	"sigs.k8s.io/yaml"
+
+	"orca/internal/registry"
+)
+
+const patchTypes = "application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json, application/apply-patch+yaml"
+
+func (s *Server) handlePatch(w http.ResponseWriter, r *http.Request, sv *served, ns, name, sub string) {
+	pt := types.PatchType(contentType(r))
+	switch pt {
+	case types.JSONPatchType, types.MergePatchType, types.StrategicMergePatchType, types.ApplyYAMLPatchType:
+	default:
+		s.writeError(w, r, unsupportedMediaType(patchTypes))
+		return
+	}
+	patch, err := readBody(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	opts, err := writeOptions(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	policy, err := fieldValidation(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if pt == types.ApplyYAMLPatchType {
+		s.handleApply(w, r, sv, ns, name, sub, patch, opts)
+		return
+	}
+	out, _, err := sv.rest.Update(r.Context(), ns, name, sub, func(_ context.Context, cur runtime.Object) (runtime.Object, error) {
+		return s.applyPatch(w, sv.res, pt, cur, patch, policy)
+	}, opts)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	s.writeObject(w, r, http.StatusOK, out, sv.conv)
+}
+
+// applyPatch applies a JSON, merge or strategic merge patch to cur.
+func (s *Server) applyPatch(w http.ResponseWriter, res *registry.Resource, pt types.PatchType, cur runtime.Object, patch []byte, policy string) (runtime.Object, error) {
+	curJSON, err := s.codecs.encode(cur, mtJSON, false)
+	if err != nil {
+		return nil, err
+	}
+	var patched []byte
+	switch pt {
+	case types.JSONPatchType:
+		p, err := jsonpatch.DecodePatch(patch)
+		if err != nil {
+			return nil, apierrors.NewBadRequest(err.Error())
+		}
+		if len(p) > 10000 {
+			return nil, apierrors.NewRequestEntityTooLargeError("The allowed maximum operations in a JSON patch is 10000")
+		}
+		if patched, err = p.Apply(curJSON); err != nil {
+			return nil, apierrors.NewGenericServerResponse(http.StatusUnprocessableEntity, "", res.GR(), "", err.Error(), 0, false)
+		}
+	case types.MergePatchType:
+		if patch, err = toJSON(patch); err != nil {
+			return nil, err
+		}
+		if patched, err = jsonpatch.MergePatch(curJSON, patch); err != nil {
+			return nil, apierrors.NewBadRequest(err.Error())
+		}
+	case types.StrategicMergePatchType:
+		if patch, err = toJSON(patch); err != nil {
+			return nil, err
+		}
+		if patched, err = strategicpatch.StrategicMergePatch(curJSON, patch, res.New()); err != nil {
+			return nil, apierrors.NewBadRequest(err.Error())
+		}
+	}
+	return s.decodeInto(w, s.codecs.strictJSON, patched, res, policy)
+}
+
+// toJSON accepts a patch body and checks it is a JSON object.
+func toJSON(patch []byte) ([]byte, error) {
+	var v map[string]any
+	if err := yaml.Unmarshal(patch, &v); err != nil {
+		return nil, apierrors.NewBadRequest(fmt.Sprintf("error decoding patch: %v", err))
+	}
+	if v == nil {
+		return nil, apierrors.NewBadRequest("patch body must be a JSON object")
+	}
+	return yaml.YAMLToJSON(patch)
+}

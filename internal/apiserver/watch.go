@@ -1,0 +1,233 @@
+package apiserver
+
+import (
+	"bytes"
+	"encoding/binary"
+	"fmt"
+	"math/rand/v2"
+	"net/http"
+	"strconv"
+	"time"
+
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/fields"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/watch"
+
+	"orca/internal/storage"
+)
+
+// minWatchTimeout is kube-apiserver's --min-request-timeout: watches without
+// timeoutSeconds end after a random time between it and twice it.
+const minWatchTimeout = 1800 * time.Second
+
+func (s *Server) handleWatch(w http.ResponseWriter, r *http.Request, sv *served, ns, name string) {
+	opts, err := listOptions(r, sv.res)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if name != "" { // GET .../pods/x?watch=true watches one object
+		opts.Predicate.Field = fields.AndSelectors(orEverything(opts.Predicate.Field), fields.OneTermEqualSelector("metadata.name", name))
+	}
+	t, ok := negotiate(r, sv.conv.allowAs)
+	if !ok {
+		s.writeError(w, r, notAcceptable("application/json, application/yaml, application/vnd.kubernetes.protobuf"))
+		return
+	}
+	timeout := minWatchTimeout + time.Duration(rand.Int64N(int64(minWatchTimeout)))
+	if v := r.URL.Query().Get("timeoutSeconds"); v != "" {
+		if n, err := strconv.ParseInt(v, 10, 64); err == nil && n >= 0 {
+			timeout = time.Duration(n) * time.Second
+		}
+	}
+	wt, err := sv.rest.Watch(r.Context(), ns, opts)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	defer wt.Stop()
+	ws := &watchStream{s: s, sv: sv, w: w, r: r, t: t}
+	ws.serve(wt, opts, timeout)
+}
+
+func orEverything(f fields.Selector) fields.Selector {
+	if f == nil {
+		return fields.Everything()
+	}
+	return f
+}
+
+// watchStream writes one watch response: newline-delimited JSON events, or
+// length-prefixed protobuf frames.
+type watchStream struct {
+	s       *Server
+	sv      *served
+	w       http.ResponseWriter
+	r       *http.Request
+	t       target
+	flusher http.Flusher
+	headers bool // table column headers already sent
+}
+
+func (ws *watchStream) serve(wt *storage.Watch, opts storage.ListOptions, timeout time.Duration) {
+	ct := ws.t.Type
+	if ct == mtYAML || ws.t.As != "" {
+		ct = mtJSON
+	}
+	ws.t.Type = ct
+	if ct == mtProtobuf {
+		ws.w.Header().Set("Content-Type", mtProtobuf+";stream=watch")
+	} else {
+		ws.w.Header().Set("Content-Type", ct)
+	}
+	ws.w.Header().Set("Transfer-Encoding", "chunked")
+	ws.w.WriteHeader(http.StatusOK)
+	ws.flusher, _ = ws.w.(http.Flusher)
+	for _, e := range wt.Initial {
+		if !ws.send(e) {
+			return
+		}
+	}
+	if opts.SendInitialEvents != nil && *opts.SendInitialEvents && opts.AllowBookmarks {
+		if !ws.bookmark(wt.InitialRV, true) {
+			return
+		}
+	}
+	ws.flush()
+	timer := time.NewTimer(timeout)
+	defer timer.Stop()
+	for {
+		select {
+		case e := <-wt.Events():
+			if !ws.send(e) {
+				return
+			}
+			if len(wt.Events()) == 0 {
+				ws.flush()
+			}
+		case <-wt.Done():
+			return
+		case <-timer.C:
+			return
+		case <-ws.r.Context().Done():
+			return
+		}
+	}
+}
+
+func (ws *watchStream) flush() {
+	if ws.flusher != nil {
+		ws.flusher.Flush()
+	}
+}
+
+func (ws *watchStream) send(e storage.WatchEvent) bool {
+	if e.Type == watch.Bookmark {
+		return ws.bookmark(e.RV, false)
+	}
+	obj := e.Object.Obj
+	if ws.sv.fromStorage != nil || ws.t.As != "" {
+		o := obj
+		if ws.sv.fromStorage != nil {
+			var err error
+			if o, err = ws.sv.fromStorage(o); err != nil {
+				return false
+			}
+		}
+		return ws.write(e.Type, o)
+	}
+	id := ws.t.Type
+	raw, err := e.Object.Encoded(id, func(o runtime.Object) ([]byte, error) {
+		return ws.s.codecs.encode(o, id, false)
+	})
+	if err != nil {
+		return false
+	}
+	return ws.frame(e.Type, raw)
+}
+
+// write encodes an object for this watcher alone (tables, conversions).
+func (ws *watchStream) write(typ watch.EventType, obj runtime.Object) bool {
+	if ws.t.As != "" {
+		if ws.t.As == "Table" && ws.headers {
+			q := ws.r.URL.Query()
+			q.Set("noHeaders", "true")
+			ws.r.URL.RawQuery = q.Encode()
+		}
+		conv, err := ws.sv.conv.convert(obj, ws.t, ws.r)
+		if err != nil {
+			return false
+		}
+		obj, ws.headers = conv, true
+	}
+	raw, err := ws.s.codecs.encode(obj, ws.t.Type, false)
+	if err != nil {
+		return false
+	}
+	return ws.frame(typ, raw)
+}
+
+func (ws *watchStream) bookmark(rv uint64, initialEnd bool) bool {
+	obj := ws.sv.res.New()
+	if ws.t.As != "" {
+		obj = &metav1.PartialObjectMetadata{}
+		obj.GetObjectKind().SetGroupVersionKind(metaV1.WithKind("PartialObjectMetadata"))
+	} else {
+		obj.GetObjectKind().SetGroupVersionKind(ws.sv.res.GVK())
+	}
+	m, _ := meta.Accessor(obj)
+	m.SetResourceVersion(strconv.FormatUint(rv, 10))
+	if initialEnd {
+		m.SetAnnotations(map[string]string{metav1.InitialEventsAnnotationKey: "true"})
+	}
+	raw, err := ws.s.codecs.encode(obj, ws.t.Type, false)
+	if err != nil {
+		return false
+	}
+	return ws.frame(watch.Bookmark, raw)
+}
+
+// frame writes one event around already encoded object bytes.
+func (ws *watchStream) frame(typ watch.EventType, raw []byte) bool {
+	var buf bytes.Buffer
+	if ws.t.Type == mtProtobuf {
+		ev := metav1.WatchEvent{Type: string(typ), Object: runtime.RawExtension{Raw: raw}}
+		body, err := ev.Marshal()
+		if err != nil {
+			return false
+		}
+		// Each frame is a 4-byte big-endian length, then the protobuf
+		// WatchEvent wrapped in the "k8s\x00" Unknown envelope.
+		env, err := wrapUnknown(body, ws.sv.res.GVK().GroupVersion().String())
+		if err != nil {
+			return false
+		}
+		binary.Write(&buf, binary.BigEndian, uint32(len(env)))
+		buf.Write(env)
+	} else {
+		fmt.Fprintf(&buf, `{"type":%q,"object":`, string(typ))
+		buf.Write(bytes.TrimRight(raw, "\n"))
+		buf.WriteString("}\n")
+	}
+	_, err := ws.w.Write(buf.Bytes())
+	return err == nil
+}
+
+var protoMagic = []byte{0x6b, 0x38, 0x73, 0x00}
+
+// wrapUnknown puts a marshalled WatchEvent (registered in every group
+// version) in the envelope
+// client-go's protobuf watch decoder expects.
+func wrapUnknown(body []byte, gv string) ([]byte, error) {
+	u := runtime.Unknown{
+		TypeMeta: runtime.TypeMeta{APIVersion: gv, Kind: "WatchEvent"},
+		Raw:      body,
+	}
+	b, err := u.Marshal()
+	if err != nil {
+		return nil, err
+	}
+	return append(append([]byte{}, protoMagic...), b...), nil
+}

@@ -1,0 +1,4 @@
+package registry
+
+type jobStrategy struct{ Base }
+type cronJobStrategy struct{ Base }

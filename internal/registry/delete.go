@@ -1,0 +1,193 @@
+package registry
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+
+	"orca/internal/admission"
+	"orca/internal/storage"
+)
+
+// Finalizers the garbage collector acts on.
+const (
+	FinalizerOrphan     = metav1.FinalizerOrphanDependents
+	FinalizerForeground = metav1.FinalizerDeleteDependents
+)
+
+// Delete deletes an object, or marks it for deletion when finalizers or a
+// grace period must run first. deleted reports that the object is gone.
+func (r *REST) Delete(ctx context.Context, ns, name string, opts metav1.DeleteOptions) (runtime.Object, bool, error) {
+	dry := slices.Contains(opts.DryRun, metav1.DryRunAll)
+	var last runtime.Object
+	var graceful bool
+	out, err := r.Store.Update(ctx, r.key(ns, name), func(cur runtime.Object) (runtime.Object, error) {
+		if err := r.checkPreconditions(name, cur, opts.Preconditions); err != nil {
+			return nil, err
+		}
+		if err := r.Admit.Validate(ctx, r.attrs(ctx, admission.Delete, "", ns, name, nil, cur, dry)); err != nil {
+			return nil, err
+		}
+		last = cur.DeepCopyObject()
+		obj, pending := r.markDeleting(cur, opts)
+		graceful = pending
+		if !pending || dry {
+			// Nothing to wait for (or a dry run): the object goes now.
+			return nil, errDryRun{obj}
+		}
+		return obj, nil
+	})
+	if dr, ok := err.(errDryRun); ok {
+		if dry {
+			return dr.obj, !graceful, nil
+		}
+		return r.deleteNow(ctx, ns, name, last)
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	return out, false, nil
+}
+
+// deleteNow removes the object if it has not changed since it was checked.
+func (r *REST) deleteNow(ctx context.Context, ns, name string, seen runtime.Object) (runtime.Object, bool, error) {
+	sm, _ := meta.Accessor(seen)
+	out, err := r.Store.Delete(ctx, r.key(ns, name), func(cur runtime.Object) error {
+		cm, _ := meta.Accessor(cur)
+		if cm.GetResourceVersion() != sm.GetResourceVersion() {
+			return apierrors.NewConflict(r.Res.GR(), name, errStale)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, false, err
+	}
+	if r.Hooks != nil {
+		r.Hooks.AfterDelete(ctx, out)
+	}
+	return out, true, nil
+}
+
+func (r *REST) checkPreconditions(name string, cur runtime.Object, p *metav1.Preconditions) error {
+	if p == nil {
+		return nil
+	}
+	m, _ := meta.Accessor(cur)
+	if p.UID != nil && *p.UID != m.GetUID() {
+		return apierrors.NewConflict(r.Res.GR(), name, fmt.Errorf("Precondition failed: UID in precondition: %v, UID in object meta: %v", *p.UID, m.GetUID()))
+	}
+	if p.ResourceVersion != nil && *p.ResourceVersion != m.GetResourceVersion() {
+		return apierrors.NewConflict(r.Res.GR(), name, fmt.Errorf("Precondition failed: ResourceVersion in precondition: %v, ResourceVersion in object meta: %v", *p.ResourceVersion, m.GetResourceVersion()))
+	}
+	return nil
+}
+
+// markDeleting records a deletion request on obj. It reports whether the
+// object must stay for now (finalizers to run, or a pod's grace period).
+func (r *REST) markDeleting(obj runtime.Object, opts metav1.DeleteOptions) (runtime.Object, bool) {
+	m, _ := meta.Accessor(obj)
+	fins := m.GetFinalizers()
+	switch propagation(opts) {
+	case metav1.DeletePropagationOrphan:
+		fins = addOnce(withoutFin(fins, FinalizerForeground), FinalizerOrphan)
+	case metav1.DeletePropagationForeground:
+		fins = addOnce(withoutFin(fins, FinalizerOrphan), FinalizerForeground)
+	}
+	grace := r.gracePeriod(obj, opts)
+	if len(fins) == 0 && grace == 0 {
+		return obj, false
+	}
+	m.SetFinalizers(fins)
+	now := metav1.NewTime(r.now().Truncate(time.Second))
+	if dt := m.GetDeletionTimestamp(); dt == nil || grace > 0 {
+		// A shorter grace period may bring the deadline forward, never back.
+		deadline := metav1.NewTime(now.Add(time.Duration(grace) * time.Second))
+		if dt == nil || deadline.Before(dt) {
+			m.SetDeletionTimestamp(&deadline)
+			m.SetDeletionGracePeriodSeconds(&grace)
+		}
+	}
+	return obj, true
+}
+
+func propagation(opts metav1.DeleteOptions) metav1.DeletionPropagation {
+	if opts.PropagationPolicy != nil {
+		return *opts.PropagationPolicy
+	}
+	if opts.OrphanDependents != nil {
+		if *opts.OrphanDependents {
+			return metav1.DeletePropagationOrphan
+		}
+		return metav1.DeletePropagationBackground
+	}
+	return ""
+}
+
+// gracePeriod is the graceful-termination window: only pods bound to a node
+// and still running get one, during which their kubelet stops them.
+func (r *REST) gracePeriod(obj runtime.Object, opts metav1.DeleteOptions) int64 {
+	pod, ok := obj.(*corev1.Pod)
+	if !ok || pod.Spec.NodeName == "" || pod.Status.Phase == corev1.PodSucceeded || pod.Status.Phase == corev1.PodFailed {
+		return 0
+	}
+	if opts.GracePeriodSeconds != nil {
+		return max(*opts.GracePeriodSeconds, 0)
+	}
+	if pod.DeletionGracePeriodSeconds != nil {
+		return *pod.DeletionGracePeriodSeconds
+	}
+	if pod.Spec.TerminationGracePeriodSeconds != nil {
+		return *pod.Spec.TerminationGracePeriodSeconds
+	}
+	return corev1.DefaultTerminationGracePeriodSeconds
+}
+
+// gracefulPending reports whether a pod is inside its grace period: it
+// stays until its kubelet deletes it with grace period 0.
+func (r *REST) gracefulPending(obj runtime.Object) bool {
+	pod, ok := obj.(*corev1.Pod)
+	return ok && pod.DeletionGracePeriodSeconds != nil && *pod.DeletionGracePeriodSeconds > 0
+}
+
+func addOnce(list []string, s string) []string {
+	if slices.Contains(list, s) {
+		return list
+	}
+	return append(list, s)
+}
+
+func withoutFin(list []string, s string) []string {
+	return slices.DeleteFunc(slices.Clone(list), func(x string) bool { return x == s })
+}
+
+// DeleteCollection deletes every object the list options select.
+func (r *REST) DeleteCollection(ctx context.Context, ns string, lopts storage.ListOptions, opts metav1.DeleteOptions) (runtime.Object, error) {
+	list, err := r.List(ctx, ns, lopts)
+	if err != nil {
+		return nil, err
+	}
+	items, _ := meta.ExtractList(list)
+	var deleted []runtime.Object
+	for _, it := range items {
+		m, _ := meta.Accessor(it)
+		out, _, err := r.Delete(ctx, m.GetNamespace(), m.GetName(), opts)
+		if apierrors.IsNotFound(err) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		deleted = append(deleted, out)
+	}
+	if err := meta.SetList(list, deleted); err != nil {
+		return nil, err
+	}
+	return list, nil
+}
