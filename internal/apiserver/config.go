@@ -15,7 +15,7 @@ import (
 type Config struct {
 	DataDir          string
 	BindAddress      net.IP
-	SecurePort       int
+	SecurePort       int // 0 picks a free port
 	AdvertiseAddress net.IP
 
 	Etcd etcd.ExternalConfig // Servers empty: embedded etcd in DataDir/etcd
@@ -41,9 +41,6 @@ func (c *Config) setDefaults() {
 	}
 	if c.BindAddress == nil {
 		c.BindAddress = net.IPv4zero
-	}
-	if c.SecurePort == 0 {
-		c.SecurePort = 6443
 	}
 	if c.ServiceClusterIPRange == "" {
 		c.ServiceClusterIPRange = "10.96.0.0/12"

@@ -2,7 +2,6 @@ package apiserver
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -94,16 +93,17 @@ func (s *Server) handleUpdate(w http.ResponseWriter, r *http.Request, sv *served
 	s.writeObject(w, r, code, out, sv.conv)
 }
 
-// deleteOptions reads DeleteOptions from the body or the query string.
-func deleteOptions(r *http.Request) (metav1.DeleteOptions, error) {
+// deleteOptions reads DeleteOptions from the body (JSON, YAML or
+// protobuf) or the query string.
+func (s *Server) deleteOptions(r *http.Request) (metav1.DeleteOptions, error) {
 	var opts metav1.DeleteOptions
 	data, err := readBody(r)
 	if err != nil {
 		return opts, err
 	}
 	if len(data) > 0 {
-		if err := json.Unmarshal(data, &opts); err != nil {
-			return opts, apierrors.NewBadRequest("invalid DeleteOptions: " + err.Error())
+		if err := s.decodeOptions(r, data, &opts); err != nil {
+			return opts, err
 		}
 	}
 	q := r.URL.Query()
@@ -150,7 +150,7 @@ func deleteOptions(r *http.Request) (metav1.DeleteOptions, error) {
 }
 
 func (s *Server) handleDelete(w http.ResponseWriter, r *http.Request, sv *served, ns, name string) {
-	opts, err := deleteOptions(r)
+	opts, err := s.deleteOptions(r)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -181,7 +181,7 @@ func (s *Server) handleDeleteCollection(w http.ResponseWriter, r *http.Request, 
 		s.writeError(w, r, err)
 		return
 	}
-	opts, err := deleteOptions(r)
+	opts, err := s.deleteOptions(r)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -192,4 +192,22 @@ func (s *Server) handleDeleteCollection(w http.ResponseWriter, r *http.Request, 
 		return
 	}
 	s.writeObject(w, r, http.StatusOK, out, sv.conv)
+}
+
+// decodeOptions decodes a meta.k8s.io options body (DeleteOptions).
+func (s *Server) decodeOptions(r *http.Request, data []byte, into runtime.Object) error {
+	var dec runtime.Decoder
+	switch contentType(r) {
+	case mtProtobuf:
+		dec = s.codecs.protobuf
+	case mtYAML:
+		dec = s.codecs.yaml
+	default:
+		dec = s.codecs.json
+	}
+	gvk := metav1.SchemeGroupVersion.WithKind("DeleteOptions")
+	if _, _, err := dec.Decode(data, &gvk, into); err != nil {
+		return apierrors.NewBadRequest("invalid DeleteOptions: " + err.Error())
+	}
+	return nil
 }

@@ -124,6 +124,9 @@ func (s *Server) buildResources() error {
 	codec := storage.NewCodec(scheme.Scheme)
 	copts := storage.CacheOptions{BookmarkInterval: s.cfg.BookmarkInterval}
 	s.admit = s.admissionChain()
+	if err := s.setupAllocators(codec); err != nil {
+		return err
+	}
 	all := registry.Resources()
 	s.disc = newDiscovery(all)
 	for _, res := range all {

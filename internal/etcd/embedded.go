@@ -40,7 +40,7 @@ func StartEmbedded(ctx context.Context, dir string) (*Embedded, error) {
 	cfg.InitialCluster = cfg.Name + "=" + peer.String()
 	cfg.ClusterState = embed.ClusterStateFlagNew
 	cfg.Logger = "zap"
-	cfg.LogLevel = "error"
+	cfg.LogLevel = "fatal" // shutdown is noisy at error level; failures surface through Err()
 	cfg.LogOutputs = []string{"stderr"}
 	// orca compacts by itself (storage.Compactor), like kube-apiserver.
 	cfg.AutoCompactionMode = embed.CompactorModePeriodic

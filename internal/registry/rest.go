@@ -44,6 +44,7 @@ type REST struct {
 type Hooks interface {
 	BeforeCreate(ctx context.Context, obj runtime.Object, dryRun bool) (undo func(), err error)
 	BeforeUpdate(ctx context.Context, obj, old runtime.Object, dryRun bool) (undo func(), err error)
+	AfterUpdate(ctx context.Context, obj, old runtime.Object)
 	AfterDelete(ctx context.Context, obj runtime.Object)
 }
 

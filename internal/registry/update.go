@@ -28,12 +28,14 @@ func (errDryRun) Error() string { return "dry run" }
 // missing and the resource allows it, PUT creates it; created reports that.
 func (r *REST) Update(ctx context.Context, ns, name, sub string, newObj NewObjectFunc, opts WriteOptions) (runtime.Object, bool, error) {
 	var undo func()
+	var last runtime.Object
 	out, err := r.Store.Update(ctx, r.key(ns, name), func(cur runtime.Object) (runtime.Object, error) {
+		last = cur
 		if undo != nil {
 			undo() // an earlier attempt lost a race; release what it reserved
 			undo = nil
 		}
-		obj, err := newObj(ctx, cur)
+		obj, err := newObj(ctx, cur.DeepCopyObject())
 		if err != nil {
 			return nil, err
 		}
@@ -70,6 +72,9 @@ func (r *REST) Update(ctx context.Context, ns, name, sub string, newObj NewObjec
 			undo()
 		}
 		return nil, false, err
+	}
+	if r.Hooks != nil && sub == "" {
+		r.Hooks.AfterUpdate(ctx, out, last)
 	}
 	return r.finishIfDeleted(ctx, ns, out)
 }
