@@ -74,7 +74,7 @@ func (s *Server) ensureKubernetesService(ctx context.Context) error {
 			Labels: map[string]string{"component": "apiserver", "provider": "kubernetes"}},
 		Spec: corev1.ServiceSpec{
 			Type: corev1.ServiceTypeClusterIP, ClusterIP: ip.String(), ClusterIPs: []string{ip.String()},
-			Ports: []corev1.ServicePort{{Name: "https", Protocol: corev1.ProtocolTCP, Port: 443, TargetPort: intstr.FromInt32(int32(s.Port()))}},
+			Ports:           []corev1.ServicePort{{Name: "https", Protocol: corev1.ProtocolTCP, Port: 443, TargetPort: intstr.FromInt32(int32(s.Port()))}},
 			SessionAffinity: corev1.ServiceAffinityNone,
 		},
 	}
@@ -126,4 +126,3 @@ func (s *Server) upsert(ctx context.Context, group, resource, ns string, obj run
 	}, registry.WriteOptions{FieldManager: "orca-apiserver"})
 	return err
 }
-

@@ -133,4 +133,6 @@ func addWarning(w http.ResponseWriter, text string) {
 	w.Header().Add("Warning", fmt.Sprintf(`299 - "%s"`, text))
 }
 
-func gvkString(gvk schema.GroupVersionKind) string { return gvk.GroupVersion().String() + ", Kind=" + gvk.Kind }
+func gvkString(gvk schema.GroupVersionKind) string {
+	return gvk.GroupVersion().String() + ", Kind=" + gvk.Kind
+}

@@ -20,7 +20,7 @@ import (
 // directly, no watch cache).
 type ranges struct{ store *storage.Store }
 
-func (r ranges) Store() *storage.Store   { return r.store }
+func (r ranges) Store() *storage.Store  { return r.store }
 func (r ranges) Key(name string) string { return r.store.Prefix + name }
 
 func (s *Server) setupAllocators(codec *storage.Codec) error {

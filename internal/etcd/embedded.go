@@ -74,4 +74,3 @@ func (e *Embedded) Close() {
 	e.Client.Close()
 	e.etcd.Close()
 }
-

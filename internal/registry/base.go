@@ -13,12 +13,12 @@ import (
 // what their resource needs.
 type Base struct{}
 
-func (Base) Default(runtime.Object)                                {}
-func (Base) PrepareForCreate(runtime.Object)                       {}
-func (Base) PrepareForUpdate(obj, old runtime.Object)              {}
-func (Base) Validate(runtime.Object) field.ErrorList               { return nil }
+func (Base) Default(runtime.Object)                                 {}
+func (Base) PrepareForCreate(runtime.Object)                        {}
+func (Base) PrepareForUpdate(obj, old runtime.Object)               {}
+func (Base) Validate(runtime.Object) field.ErrorList                { return nil }
 func (Base) ValidateUpdate(obj, old runtime.Object) field.ErrorList { return nil }
-func (Base) Fields(runtime.Object) fields.Set                      { return nil }
+func (Base) Fields(runtime.Object) fields.Set                       { return nil }
 
 // structField returns the named field of the struct obj points to.
 func structField(obj runtime.Object, name string) (reflect.Value, bool) {
