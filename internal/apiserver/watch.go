@@ -198,14 +198,11 @@ func (ws *watchStream) frame(typ watch.EventType, raw []byte) bool {
 		if err != nil {
 			return false
 		}
-		// Each frame is a 4-byte big-endian length, then the protobuf
-		// WatchEvent wrapped in the "k8s\x00" Unknown envelope.
-		env, err := wrapUnknown(body, ws.sv.res.GVK().GroupVersion().String())
-		if err != nil {
-			return false
-		}
-		binary.Write(&buf, binary.BigEndian, uint32(len(env)))
-		buf.Write(env)
+		// Each frame is a 4-byte big-endian length, then the raw protobuf
+		// WatchEvent (no envelope: the stream serializer is the raw one);
+		// the object inside keeps its "k8s\x00" envelope.
+		binary.Write(&buf, binary.BigEndian, uint32(len(body)))
+		buf.Write(body)
 	} else {
 		fmt.Fprintf(&buf, `{"type":%q,"object":`, string(typ))
 		buf.Write(bytes.TrimRight(raw, "\n"))
@@ -215,19 +212,3 @@ func (ws *watchStream) frame(typ watch.EventType, raw []byte) bool {
 	return err == nil
 }
 
-var protoMagic = []byte{0x6b, 0x38, 0x73, 0x00}
-
-// wrapUnknown puts a marshalled WatchEvent (registered in every group
-// version) in the envelope
-// client-go's protobuf watch decoder expects.
-func wrapUnknown(body []byte, gv string) ([]byte, error) {
-	u := runtime.Unknown{
-		TypeMeta: runtime.TypeMeta{APIVersion: gv, Kind: "WatchEvent"},
-		Raw:      body,
-	}
-	b, err := u.Marshal()
-	if err != nil {
-		return nil, err
-	}
-	return append(append([]byte{}, protoMagic...), b...), nil
-}

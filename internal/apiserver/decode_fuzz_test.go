@@ -1,0 +1,103 @@
+package apiserver
+
+import (
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+
+	"orca/internal/registry"
+)
+
+// decodeOnlyServer has what the decoding path needs and nothing else.
+func decodeOnlyServer() *Server { return &Server{codecs: newCodecs()} }
+
+var fuzzResources = func() []*registry.Resource {
+	var out []*registry.Resource
+	for _, r := range registry.Resources() {
+		if r.Storage == nil {
+			out = append(out, r)
+		}
+	}
+	return out
+}()
+
+// checkClientError fails unless err is nil or a 4xx Kubernetes Status:
+// bad input must never look like a server fault.
+func checkClientError(t *testing.T, err error) {
+	t.Helper()
+	if err == nil {
+		return
+	}
+	var se apierrors.APIStatus
+	if !errors.As(err, &se) {
+		t.Fatalf("not a Status error: %T %v", err, err)
+	}
+	if c := se.Status().Code; c < 400 || c >= 500 {
+		t.Fatalf("status code %d for bad input: %v", c, err)
+	}
+}
+
+func FuzzDecodeBody(f *testing.F) {
+	f.Add([]byte(`{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"a"},"data":{"k":"v"}}`), uint8(0), uint8(0))
+	f.Add([]byte("apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: x}\nspec: {replicas: 2}\n"), uint8(1), uint8(15))
+	f.Add([]byte("k8s\x00\n\x02v1\x12\x03Pod"), uint8(2), uint8(1))
+	f.Add([]byte(`{"metadata":{"name":1}}`), uint8(0), uint8(3))
+	f.Add([]byte(`{"spec":{"containers":[{"name":"c","image":"i","resources":{"limits":{"cpu":"1x"}}}]}}`), uint8(0), uint8(1))
+	s := decodeOnlyServer()
+	types := []string{mtJSON, mtYAML, mtProtobuf, "text/plain"}
+	f.Fuzz(func(t *testing.T, body []byte, ct, res uint8) {
+		r := httptest.NewRequest(http.MethodPost, "/api/v1/namespaces/default/x?fieldValidation=Strict", nil)
+		w := httptest.NewRecorder()
+		resource := fuzzResources[int(res)%len(fuzzResources)]
+		obj, err := s.decodeBody(w, r, resource, body, types[int(ct)%len(types)])
+		checkClientError(t, err)
+		if err == nil && obj == nil {
+			t.Fatal("nil object without error")
+		}
+	})
+}
+
+func FuzzPatch(f *testing.F) {
+	f.Add([]byte(`[{"op":"add","path":"/data/x","value":"1"}]`), uint8(0))
+	f.Add([]byte(`{"data":{"x":null,"y":"2"}}`), uint8(1))
+	f.Add([]byte(`{"metadata":{"labels":{"$patch":"replace"}}}`), uint8(2))
+	f.Add([]byte(`[{"op":"move","from":"/data","path":"/data/a"}]`), uint8(0))
+	s := decodeOnlyServer()
+	var cmRes *registry.Resource
+	for _, r := range fuzzResources {
+		if r.Resource == "configmaps" {
+			cmRes = r
+		}
+	}
+	pts := []types.PatchType{types.JSONPatchType, types.MergePatchType, types.StrategicMergePatchType}
+	f.Fuzz(func(t *testing.T, patch []byte, pt uint8) {
+		cur := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "a", Namespace: "default", Labels: map[string]string{"l": "1"}}, Data: map[string]string{"k": "v"}}
+		cur.SetGroupVersionKind(corev1.SchemeGroupVersion.WithKind("ConfigMap"))
+		w := httptest.NewRecorder()
+		_, err := s.applyPatch(w, cmRes, pts[int(pt)%len(pts)], cur, patch, "Strict")
+		checkClientError(t, err)
+	})
+}
+
+func FuzzRequestInfoAndAccept(f *testing.F) {
+	f.Add("/apis/apps/v1/namespaces/ns/deployments/d/scale", "application/json;as=Table;v=v1;g=meta.k8s.io, application/json")
+	f.Add("/api/v1/namespaces", "application/vnd.kubernetes.protobuf;q=0.5, */*")
+	f.Fuzz(func(t *testing.T, path, accept string) {
+		r, err := http.NewRequest(http.MethodGet, "https://x"+path, nil)
+		if err != nil {
+			return
+		}
+		r.Header.Set("Accept", accept)
+		info := parseRequestInfo(r)
+		if info.IsResource && info.Resource == "" {
+			t.Fatalf("resource request without a resource: %+v", info)
+		}
+		negotiate(r, (&converter{}).allowAs)
+	})
+}
