@@ -211,4 +211,3 @@ func (ws *watchStream) frame(typ watch.EventType, raw []byte) bool {
 	_, err := ws.w.Write(buf.Bytes())
 	return err == nil
 }
-
