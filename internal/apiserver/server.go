@@ -8,7 +8,9 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"runtime/debug"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -172,6 +174,9 @@ func (s *Server) Run(ctx context.Context) error {
 		return fmt.Errorf("bootstrap: %w", err)
 	}
 	s.ready.Store(true)
+	// Building OpenAPI documents and filling caches leaves garbage behind;
+	// give it back now rather than whenever the scavenger gets to it.
+	go debug.FreeOSMemory()
 	srv := &http.Server{Handler: s.Handler(), TLSConfig: s.tlsConfig, ReadHeaderTimeout: 30 * time.Second,
 		ErrorLog: slogErrorLog()}
 	errc := make(chan error, 1)
@@ -222,6 +227,9 @@ func (s *Server) route(w http.ResponseWriter, r *http.Request) {
 		return
 	case len(p) >= 8 && p[:8] == "/openapi":
 		s.openapi.ServeHTTP(w, r)
+		return
+	case strings.HasPrefix(p, "/debug/pprof"):
+		servePprof(w, r)
 		return
 	}
 	if s.serveDiscovery(w, r) {
