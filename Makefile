@@ -6,7 +6,7 @@ FUZZTIME ?= 15s
 VERSION_LDFLAGS := -X orca/internal/buildinfo.gitCommit=$(shell git rev-parse --short HEAD 2>/dev/null || echo unknown) \
                    -X orca/internal/buildinfo.buildDate=$(shell date -u +%Y-%m-%dT%H:%M:%SZ)
 
-.PHONY: all build run test deps vet unit race integration e2e fuzz bench generate clean
+.PHONY: all build run test deps vet bench generate clean
 
 all: build
 
@@ -16,34 +16,16 @@ build:
 deps:
 	./hack/install-deps.sh
 
-## run: build and start a single-node cluster (server on :6443; use `bin/orca kubectl`).
-run: deps build
-	$(BIN) server --data-dir $(DATA_DIR)
+## run: build and start a single-node cluster (hack/run.sh).
+run:
+	./hack/run.sh
 
-## test: every test — unit, race, integration, end-to-end, and a short fuzz run.
-test: deps vet unit race integration e2e fuzz
+## test: every test (hack/test.sh).
+test:
+	./hack/test.sh
 
 vet:
 	$(GO) vet ./...
-
-# Packages with concurrency run under the race detector; the rest plainly.
-RACE_PKGS := ./internal/storage/... ./internal/registry/...
-unit:
-	$(GO) test -count=1 $$($(GO) list ./internal/... ./cmd/... | grep -v -e /internal/storage -e /internal/registry)
-
-race:
-	$(GO) test -race -count=1 $(RACE_PKGS)
-
-integration:
-	$(GO) test -race -count=1 -timeout 15m ./test/integration/
-
-e2e:
-	$(GO) test -count=1 -timeout 20m ./test/e2e/
-
-fuzz:
-	$(GO) test -run '^$$' -fuzz '^FuzzDecodeBody$$' -fuzztime $(FUZZTIME) ./internal/apiserver/
-	$(GO) test -run '^$$' -fuzz '^FuzzPatch$$' -fuzztime $(FUZZTIME) ./internal/apiserver/
-	$(GO) test -run '^$$' -fuzz '^FuzzRequestInfoAndAccept$$' -fuzztime $(FUZZTIME) ./internal/apiserver/
 
 ## bench: the apiserver benchmark (startup, idle memory, write latency, watch fan-out).
 bench: build
