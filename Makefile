@@ -1,4 +1,4 @@
-# orca: the two commands in README.md are `make run` and `make test`.
+# orca: README.md's two commands are hack/run.sh and hack/test.sh; these targets wrap them.
 GO       ?= go
 BIN      := bin/orca
 DATA_DIR ?= /var/lib/orca

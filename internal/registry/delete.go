@@ -101,7 +101,8 @@ func (r *REST) markDeleting(obj runtime.Object, opts metav1.DeleteOptions) (runt
 		fins = addOnce(withoutFin(fins, FinalizerOrphan), FinalizerForeground)
 	}
 	grace := r.gracePeriod(obj, opts)
-	if len(fins) == 0 && grace == 0 {
+	nsFinalizing := markNamespaceTerminating(obj)
+	if len(fins) == 0 && grace == 0 && !nsFinalizing {
 		return obj, false
 	}
 	m.SetFinalizers(fins)
@@ -149,11 +150,28 @@ func (r *REST) gracePeriod(obj runtime.Object, opts metav1.DeleteOptions) int64 
 	return corev1.DefaultTerminationGracePeriodSeconds
 }
 
-// gracefulPending reports whether a pod is inside its grace period: it
-// stays until its kubelet deletes it with grace period 0.
+// gracefulPending reports whether an object marked for deletion must stay:
+// a pod inside its grace period (its kubelet deletes it with grace 0), or a
+// namespace whose spec.finalizers (content removal) have not all run.
 func (r *REST) gracefulPending(obj runtime.Object) bool {
-	pod, ok := obj.(*corev1.Pod)
-	return ok && pod.DeletionGracePeriodSeconds != nil && *pod.DeletionGracePeriodSeconds > 0
+	switch o := obj.(type) {
+	case *corev1.Pod:
+		return o.DeletionGracePeriodSeconds != nil && *o.DeletionGracePeriodSeconds > 0
+	case *corev1.Namespace:
+		return len(o.Spec.Finalizers) > 0
+	}
+	return false
+}
+
+// markNamespaceTerminating moves a namespace with spec.finalizers to phase
+// Terminating; the namespace controller empties it, then finalizes it.
+func markNamespaceTerminating(obj runtime.Object) bool {
+	ns, ok := obj.(*corev1.Namespace)
+	if !ok || len(ns.Spec.Finalizers) == 0 {
+		return false
+	}
+	ns.Status.Phase = corev1.NamespaceTerminating
+	return true
 }
 
 func addOnce(list []string, s string) []string {
