@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"orca/internal/apiserver"
+	"orca/internal/controller"
 )
 
 func serverCmd() *cobra.Command {
@@ -70,8 +71,12 @@ func runServer(cfg apiserver.Config) error {
 	}
 	defer s.Close()
 	go func() {
-		if err := s.WaitReady(ctx); err == nil {
-			slog.Info("orca server ready", "url", s.URL(), "kubeconfig", s.KubeconfigPath(), "startup", time.Since(start).Round(time.Millisecond))
+		if err := s.WaitReady(ctx); err != nil {
+			return
+		}
+		slog.Info("orca server ready", "url", s.URL(), "kubeconfig", s.KubeconfigPath(), "startup", time.Since(start).Round(time.Millisecond))
+		if err := controller.Run(ctx, s.LoopbackConfig()); err != nil {
+			slog.Error("controllers stopped", "err", err)
 		}
 	}()
 	return s.Run(ctx)

@@ -27,7 +27,6 @@ type Config struct {
 	TLSCertFile   string
 	TLSKeyFile    string
 	ClientCAFile  string
-	ClientCAKey   string // signs the admin certificate when ClientCAFile is given
 	KubeconfigOut string // default DataDir/admin.kubeconfig
 
 	// Tuning, mostly for tests.

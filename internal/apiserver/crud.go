@@ -10,6 +10,7 @@ import (
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
+	"sigs.k8s.io/yaml"
 )
 
 func (s *Server) handleGet(w http.ResponseWriter, r *http.Request, sv *served, ns, name string) {
@@ -194,19 +195,23 @@ func (s *Server) handleDeleteCollection(w http.ResponseWriter, r *http.Request, 
 	s.writeObject(w, r, http.StatusOK, out, sv.conv)
 }
 
-// decodeOptions decodes a meta.k8s.io options body (DeleteOptions).
-func (s *Server) decodeOptions(r *http.Request, data []byte, into runtime.Object) error {
-	var dec runtime.Decoder
+// decodeOptions decodes a DeleteOptions body: JSON, YAML or protobuf (the
+// "k8s\x00" envelope around the message). Its apiVersion is not checked:
+// clients send v1 or meta.k8s.io/v1, both mean the same type.
+func (s *Server) decodeOptions(r *http.Request, data []byte, opts *metav1.DeleteOptions) error {
+	var err error
 	switch contentType(r) {
 	case mtProtobuf:
-		dec = s.codecs.protobuf
-	case mtYAML:
-		dec = s.codecs.yaml
+		var u runtime.Unknown
+		if len(data) < 4 || string(data[:4]) != "k8s\x00" {
+			err = fmt.Errorf("not a protobuf envelope")
+		} else if err = u.Unmarshal(data[4:]); err == nil {
+			err = opts.Unmarshal(u.Raw)
+		}
 	default:
-		dec = s.codecs.json
+		err = yaml.Unmarshal(data, opts)
 	}
-	gvk := metav1.SchemeGroupVersion.WithKind("DeleteOptions")
-	if _, _, err := dec.Decode(data, &gvk, into); err != nil {
+	if err != nil {
 		return apierrors.NewBadRequest("invalid DeleteOptions: " + err.Error())
 	}
 	return nil

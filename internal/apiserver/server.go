@@ -17,6 +17,7 @@ import (
 	clientv3 "go.etcd.io/etcd/client/v3"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/client-go/kubernetes/scheme"
+	"k8s.io/client-go/rest"
 
 	"orca/internal/admission"
 	"orca/internal/etcd"
@@ -45,6 +46,7 @@ type Server struct {
 	openapi       http.Handler
 	hooks         map[schema.GroupVersionResource]registry.Hooks
 	serviceNet    *net.IPNet
+	loopback      *rest.Config
 }
 
 // New connects storage and builds the handlers; Run serves.

@@ -2,8 +2,11 @@ package apiserver
 
 import (
 	"crypto/tls"
+	"strconv"
+
 	"crypto/x509"
 	"fmt"
+	"k8s.io/client-go/rest"
 	"net"
 	"os"
 	"path/filepath"
@@ -36,14 +39,19 @@ func (s *Server) setupTLS(serviceIP net.IP) error {
 	if err != nil {
 		return fmt.Errorf("serving certificate: %w", err)
 	}
-	clientCA := ca
+	// Clients are verified against the cluster CA (which signs orca's own
+	// admin and loopback certificates) and, if given, the user's client CA.
+	pool := x509.NewCertPool()
+	pool.AddCert(ca.Cert)
 	if c.ClientCAFile != "" {
-		if clientCA, err = pki.LoadCA(c.ClientCAFile, c.ClientCAKey); err != nil {
+		pem, err := os.ReadFile(c.ClientCAFile)
+		if err != nil {
 			return fmt.Errorf("--client-ca-file: %w", err)
 		}
+		if !pool.AppendCertsFromPEM(pem) {
+			return fmt.Errorf("--client-ca-file %s: no certificates found", c.ClientCAFile)
+		}
 	}
-	pool := x509.NewCertPool()
-	pool.AddCert(clientCA.Cert)
 	s.tlsConfig = &tls.Config{
 		Certificates: []tls.Certificate{cert},
 		ClientAuth:   tls.VerifyClientCertIfGiven,
@@ -51,14 +59,14 @@ func (s *Server) setupTLS(serviceIP net.IP) error {
 		MinVersion:   tls.VersionTLS12,
 		NextProtos:   []string{"h2", "http/1.1"},
 	}
-	return s.writeAdminKubeconfig(ca, clientCA)
+	return s.writeAdminKubeconfig(ca, ca)
 }
 
 // writeAdminKubeconfig issues the admin client certificate (system:masters)
 // and writes the kubeconfig that `orca kubectl` uses.
 func (s *Server) writeAdminKubeconfig(serverCA, clientCA *pki.CA) error {
-	if clientCA.Key == nil {
-		return nil // the user brought a client CA without its key: no admin cert from us
+	if err := s.setupLoopback(serverCA, clientCA); err != nil {
+		return err
 	}
 	c := s.cfg
 	certPEM, keyPEM, err := clientCA.EnsureClientCert(filepath.Join(c.CertDir, "admin.crt"), filepath.Join(c.CertDir, "admin.key"), "system:admin", []string{auth.SystemMasters})
@@ -73,4 +81,29 @@ func (s *Server) writeAdminKubeconfig(serverCA, clientCA *pki.CA) error {
 		}
 	}
 	return pki.WriteKubeconfig(c.KubeconfigOut, s.URL(), caPEM, certPEM, keyPEM)
+}
+
+// LoopbackConfig is a client configuration for orca's own components in
+// this process (controllers), authenticated as system:apiserver.
+func (s *Server) LoopbackConfig() *rest.Config { return rest.CopyConfig(s.loopback) }
+
+func (s *Server) setupLoopback(serverCA, clientCA *pki.CA) error {
+	c := s.cfg
+	certPEM, keyPEM, err := clientCA.EnsureClientCert(filepath.Join(c.CertDir, "loopback.crt"), filepath.Join(c.CertDir, "loopback.key"), "system:apiserver", []string{auth.SystemMasters})
+	if err != nil {
+		return err
+	}
+	host := "127.0.0.1"
+	if !c.BindAddress.IsUnspecified() {
+		host = c.BindAddress.String()
+	}
+	tlsCfg := rest.TLSClientConfig{CertData: certPEM, KeyData: keyPEM, CAData: serverCA.CertPEM}
+	if c.TLSCertFile != "" {
+		// A user-provided serving certificate need not name the loopback
+		// address, and its CA is not ours to know: the hop never leaves the host.
+		tlsCfg = rest.TLSClientConfig{CertData: certPEM, KeyData: keyPEM, Insecure: true}
+	}
+	s.loopback = &rest.Config{Host: "https://" + net.JoinHostPort(host, strconv.Itoa(s.Port())), TLSClientConfig: tlsCfg}
+	s.loopback.ContentType = "application/vnd.kubernetes.protobuf"
+	return nil
 }

@@ -156,7 +156,17 @@ func (r *REST) create(ctx context.Context, ns string, obj runtime.Object, m meta
 		}
 		obj = managed
 	}
+	if opts.DryRun {
+		if err := r.checkAbsent(ctx, ns, m.GetName()); err != nil {
+			return nil, err
+		}
+	}
 	if r.Hooks != nil {
+		// Report a taken name before reserving anything: a duplicate create
+		// must say AlreadyExists, not that its IP or port is in use.
+		if _, err := r.Store.Get(ctx, r.key(ns, m.GetName()), ""); err == nil {
+			return nil, apierrors.NewAlreadyExists(r.Res.GR(), m.GetName())
+		}
 		undo, err := r.Hooks.BeforeCreate(ctx, obj, opts.DryRun)
 		if err != nil {
 			return nil, err
@@ -175,6 +185,18 @@ func (r *REST) create(ctx context.Context, ns string, obj runtime.Object, m meta
 		return obj, nil
 	}
 	return r.Store.Create(ctx, r.key(ns, m.GetName()), obj, r.Res.TTL)
+}
+
+// checkAbsent stands in for the store's AlreadyExists in a dry-run create.
+func (r *REST) checkAbsent(ctx context.Context, ns, name string) error {
+	_, err := r.Store.Get(ctx, r.key(ns, name), "")
+	switch {
+	case err == nil:
+		return apierrors.NewAlreadyExists(r.Res.GR(), name)
+	case apierrors.IsNotFound(err):
+		return nil
+	}
+	return err
 }
 
 func (r *REST) checkNamespace(m metav1.Object, ns string) error {
