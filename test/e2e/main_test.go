@@ -231,18 +231,26 @@ func (s *orcaServer) URL() string { return fmt.Sprintf("https://127.0.0.1:%d", s
 // startOrca starts `orca server` on dataDir (port 0: pick a free one) and
 // waits until /readyz answers 200.
 func startOrca(dataDir string, port int, extra ...string) (*orcaServer, error) {
-	if port == 0 {
-		p, err := freePort()
-		if err != nil {
-			return nil, err
-		}
-		port = p
-	}
 	if err := os.MkdirAll(dataDir, 0o700); err != nil {
 		return nil, err
 	}
-	s := &orcaServer{DataDir: dataDir, Port: port, Args: extra}
-	return s, s.start()
+	pick := port == 0
+	for attempt := 1; ; attempt++ {
+		if pick {
+			p, err := freePort()
+			if err != nil {
+				return nil, err
+			}
+			port = p
+		}
+		s := &orcaServer{DataDir: dataDir, Port: port, Args: extra}
+		err := s.start()
+		// Another process may grab a picked port before orca binds it.
+		if err != nil && pick && attempt < 3 && strings.Contains(err.Error(), "address already in use") {
+			continue
+		}
+		return s, err
+	}
 }
 
 func (s *orcaServer) start() error {

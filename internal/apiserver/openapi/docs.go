@@ -8,21 +8,35 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"sync"
 
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/kube-openapi/pkg/validation/spec"
 )
 
-// Docs holds the OpenAPI documents; it is immutable after Build and safe
-// for concurrent use.
+// Docs holds the OpenAPI documents; it is safe for concurrent use. The
+// schemas are loaded by Build (server-side apply needs them from the first
+// write); the documents are rendered on first request, as kube-apiserver
+// renders its v3 documents lazily, so a server nobody asks for OpenAPI
+// does not carry megabytes of JSON.
 type Docs struct {
-	v2    *document
-	index *document
-	v3    map[string]*document // by path under /openapi/v3/, e.g. "apis/apps/v1"
-	defs  map[string]*spec.Schema
+	defs map[string]*spec.Schema
+
+	once      sync.Once
+	renderErr error
+	renderFn  func() error
+	v2        *document
+	index     *document
+	v3        map[string]*document // by path under /openapi/v3/, e.g. "apis/apps/v1"
 }
 
-// Build computes the documents for the served kinds. Call it once at start.
+// ensure renders the documents once.
+func (d *Docs) ensure() error {
+	d.once.Do(func() { d.renderErr = d.renderFn(); d.renderFn = nil })
+	return d.renderErr
+}
+
+// Build prepares the documents for the served kinds. Call it once at start.
 func Build(kinds []Kind) (*Docs, error) {
 	s, err := newScheme()
 	if err != nil {
@@ -51,11 +65,15 @@ func Build(kinds []Kind) (*Docs, error) {
 		return nil, err
 	}
 	eps := r.sorted()
-
 	d := &Docs{v3: map[string]*document{}, defs: defs.v3}
+	d.renderFn = func() error { return d.render(eps, defs) }
+	return d, nil
+}
+
+func (d *Docs) render(eps []*endpoint, defs *definitions) error {
 	v2, err := renderV2(eps, defs)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	d.v2 = newDocument(v2, v2Proto)
 
@@ -67,12 +85,12 @@ func Build(kinds []Kind) (*Docs, error) {
 	for name, docEps := range byDoc {
 		b, err := renderV3(docEps, defs, schemas)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		d.v3[name] = newDocument(b, v3Proto)
 	}
 	d.index = newDocument(d.indexJSON(), nil)
-	return d, nil
+	return nil
 }
 
 // indexJSON is the /openapi/v3 discovery document.
@@ -95,20 +113,36 @@ func v3URL(name, hash string) string {
 }
 
 // V2JSON is the Swagger 2.0 document served at /openapi/v2.
-func (d *Docs) V2JSON() []byte { return d.v2.json }
+func (d *Docs) V2JSON() []byte {
+	if d.ensure() != nil {
+		return nil
+	}
+	return d.v2.json
+}
 
 // V2Proto is the v2 document in gnostic protobuf form (computed on first
 // use, which takes a while; nil if the conversion failed).
 func (d *Docs) V2Proto() []byte {
+	if d.ensure() != nil {
+		return nil
+	}
 	b, _ := d.v2.proto.get()
 	return b
 }
 
 // V3Index is the /openapi/v3 discovery document.
-func (d *Docs) V3Index() []byte { return d.index.json }
+func (d *Docs) V3Index() []byte {
+	if d.ensure() != nil {
+		return nil
+	}
+	return d.index.json
+}
 
 // V3Path returns the v3 document at /openapi/v3/<p>, e.g. p = "apis/apps/v1".
 func (d *Docs) V3Path(p string) ([]byte, bool) {
+	if d.ensure() != nil {
+		return nil, false
+	}
 	doc, ok := d.v3[strings.Trim(p, "/")]
 	if !ok {
 		return nil, false
@@ -119,6 +153,9 @@ func (d *Docs) V3Path(p string) ([]byte, bool) {
 // V3Hash returns the hash of the v3 document p, as used in the index and
 // as its ETag; "" if there is no such document.
 func (d *Docs) V3Hash(p string) string {
+	if d.ensure() != nil {
+		return ""
+	}
 	if doc, ok := d.v3[strings.Trim(p, "/")]; ok {
 		return doc.etag
 	}
@@ -127,6 +164,9 @@ func (d *Docs) V3Hash(p string) string {
 
 // V3Paths lists the v3 document names, sorted.
 func (d *Docs) V3Paths() []string {
+	if d.ensure() != nil {
+		return nil
+	}
 	out := make([]string, 0, len(d.v3))
 	for name := range d.v3 {
 		out = append(out, name)

@@ -23,6 +23,10 @@ func (d *Docs) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
 		return
 	}
+	if err := d.ensure(); err != nil {
+		http.Error(w, "openapi: "+err.Error(), http.StatusInternalServerError)
+		return
+	}
 	p := r.URL.Path
 	switch {
 	case p == "/openapi/v2":
