@@ -28,6 +28,9 @@ type Resource struct {
 	// Status means a status subresource exists and splits writes: the main
 	// resource ignores status changes, /status ignores everything else.
 	Status bool
+	// KeepStatusOnCreate keeps the status a client sends on create (nodes:
+	// the kubelet registers its node with capacity and addresses).
+	KeepStatusOnCreate bool
 	// Scale, when set, serves the scale subresource (autoscaling/v1 Scale).
 	Scale *ScaleAccessor
 	// AllowCreateOnUpdate lets PUT create a missing object (as upstream does

@@ -37,8 +37,9 @@ func res[T any, PT interface {
 }
 
 func (r *Resource) short(names ...string) *Resource { r.ShortNames = names; return r }
-func (r *Resource) cats(c ...string) *Resource     { r.Categories = c; return r }
-func (r *Resource) status() *Resource              { r.Status = true; return r }
+func (r *Resource) cats(c ...string) *Resource      { r.Categories = c; return r }
+func (r *Resource) status() *Resource               { r.Status = true; return r }
+func (r *Resource) keepStatus() *Resource           { r.KeepStatusOnCreate = true; return r }
 func (r *Resource) scale(a *ScaleAccessor) *Resource {
 	r.Scale = a
 	return r
@@ -60,7 +61,7 @@ func Resources() []*Resource {
 		// core/v1
 		res[corev1.Namespace, *corev1.Namespace, corev1.NamespaceList, *corev1.NamespaceList]("", "v1", "namespaces", "Namespace", false, namespaceStrategy{}).short("ns").status().names(metavalidation.NameIsDNSLabel),
 		withReturnDeleted(res[corev1.Pod, *corev1.Pod, corev1.PodList, *corev1.PodList]("", "v1", "pods", "Pod", true, podStrategy{}).short("po").cats(all...).status()),
-		res[corev1.Node, *corev1.Node, corev1.NodeList, *corev1.NodeList]("", "v1", "nodes", "Node", false, nodeStrategy{}).short("no").status(),
+		res[corev1.Node, *corev1.Node, corev1.NodeList, *corev1.NodeList]("", "v1", "nodes", "Node", false, nodeStrategy{}).short("no").status().keepStatus(),
 		withReturnDeleted(res[corev1.Service, *corev1.Service, corev1.ServiceList, *corev1.ServiceList]("", "v1", "services", "Service", true, serviceStrategy{}).short("svc").cats(all...).status().names(metavalidation.NameIsDNS1035Label)),
 		allowCreateOnUpdate(res[corev1.Endpoints, *corev1.Endpoints, corev1.EndpointsList, *corev1.EndpointsList]("", "v1", "endpoints", "Endpoints", true, endpointsStrategy{}).short("ep")),
 		res[corev1.ConfigMap, *corev1.ConfigMap, corev1.ConfigMapList, *corev1.ConfigMapList]("", "v1", "configmaps", "ConfigMap", true, configMapStrategy{}).short("cm"),
@@ -111,4 +112,6 @@ func Resources() []*Resource {
 func withReturnDeleted(r *Resource) *Resource   { r.ReturnDeleted = true; return r }
 func allowCreateOnUpdate(r *Resource) *Resource { r.AllowCreateOnUpdate = true; return r }
 
-func pathSegment(name string, prefix bool) []string { return path.ValidatePathSegmentName(name, prefix) }
+func pathSegment(name string, prefix bool) []string {
+	return path.ValidatePathSegmentName(name, prefix)
+}

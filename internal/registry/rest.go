@@ -139,7 +139,7 @@ func (r *REST) create(ctx context.Context, ns string, obj runtime.Object, m meta
 		return nil, err
 	}
 	r.fillCreateMeta(m)
-	if r.Res.Status {
+	if r.Res.Status && !r.Res.KeepStatusOnCreate {
 		resetStatus(obj)
 	}
 	r.Res.Strategy.PrepareForCreate(obj)
