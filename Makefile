@@ -3,15 +3,13 @@ GO       ?= go
 BIN      := bin/orca
 DATA_DIR ?= /var/lib/orca
 FUZZTIME ?= 15s
-VERSION_LDFLAGS := -X orca/internal/buildinfo.gitCommit=$(shell git rev-parse --short HEAD 2>/dev/null || echo unknown) \
-                   -X orca/internal/buildinfo.buildDate=$(shell date -u +%Y-%m-%dT%H:%M:%SZ)
 
 .PHONY: all build run test deps vet bench generate clean
 
 all: build
 
 build:
-	$(GO) build -ldflags "$(VERSION_LDFLAGS)" -o $(BIN) ./cmd/orca
+	./hack/build.sh $(BIN)
 
 deps:
 	./hack/install-deps.sh

@@ -100,9 +100,10 @@ func buildOrca(out string) error {
 		return err
 	}
 	start := time.Now()
-	res := runCmd(8*time.Minute, root, nil, "go", "build", "-o", out, "./cmd/orca")
+	// hack/build.sh stamps the versions the embedded kubectl reports.
+	res := runCmd(8*time.Minute, root, nil, "bash", "hack/build.sh", out)
 	if res.Err != nil {
-		return fmt.Errorf("go build ./cmd/orca: %v\n%s", res.Err, res.Out)
+		return fmt.Errorf("hack/build.sh: %v\n%s", res.Err, res.Out)
 	}
 	fmt.Fprintf(os.Stderr, "e2e: built %s in %s\n", out, time.Since(start).Round(time.Millisecond))
 	return nil
