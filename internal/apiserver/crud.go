@@ -162,7 +162,14 @@ func (s *Server) handleDelete(w http.ResponseWriter, r *http.Request, sv *served
 		return
 	}
 	if !deleted {
-		s.writeObject(w, r, http.StatusAccepted, out, sv.conv)
+		// Marked for deletion (finalizers, grace period): the object, with
+		// 200 as upstream answers, 202 only when the client asked for
+		// cascading deletion the legacy way (orphanDependents=false).
+		code := http.StatusOK
+		if o := opts.OrphanDependents; o != nil && !*o {
+			code = http.StatusAccepted
+		}
+		s.writeObject(w, r, code, out, sv.conv)
 		return
 	}
 	if sv.res.ReturnDeleted {

@@ -7,9 +7,12 @@ import (
 	"strings"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metainternalversion "k8s.io/apimachinery/pkg/apis/meta/internalversion"
+	listvalidation "k8s.io/apimachinery/pkg/apis/meta/internalversion/validation"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 
 	"orca/internal/registry"
 	"orca/internal/storage"
@@ -34,6 +37,15 @@ func listOptions(r *http.Request, res *registry.Resource) (storage.ListOptions, 
 	if v := q.Get("sendInitialEvents"); v != "" {
 		b := v == "true"
 		opts.SendInitialEvents = &b
+	}
+	// Upstream's rules for resourceVersionMatch and sendInitialEvents,
+	// refused as 422 Invalid ListOptions.
+	w := q.Get("watch")
+	if errs := listvalidation.ValidateListOptions(&metainternalversion.ListOptions{
+		ResourceVersion: opts.ResourceVersion, ResourceVersionMatch: opts.ResourceVersionMatch, Continue: opts.Continue,
+		SendInitialEvents: opts.SendInitialEvents, Watch: w == "true" || w == "1",
+	}, true); len(errs) > 0 {
+		return opts, apierrors.NewInvalid(schema.GroupKind{Group: metav1.GroupName, Kind: "ListOptions"}, "", errs)
 	}
 	if v := q.Get("labelSelector"); v != "" {
 		sel, err := labels.Parse(v)

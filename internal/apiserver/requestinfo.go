@@ -40,9 +40,11 @@ func parseRequestInfo(r *http.Request) *RequestInfo {
 		return info
 	}
 	info.IsResource = true
-	if parts[0] == "namespaces" && len(parts) >= 3 {
+	// namespaces/<name>/status and /finalize are subresources of the
+	// namespace; namespaces/<name>/<resource> is a namespaced resource.
+	if parts[0] == "namespaces" && len(parts) >= 3 && !namespaceSubresources[parts[2]] {
 		info.Namespace, parts = parts[1], parts[2:]
-	} else if parts[0] == "namespaces" && len(parts) == 2 {
+	} else if parts[0] == "namespaces" && len(parts) >= 2 {
 		info.Namespace = parts[1] // the namespace object itself
 	}
 	info.Resource = parts[0]
@@ -58,6 +60,8 @@ func parseRequestInfo(r *http.Request) *RequestInfo {
 	info.Verb = verbOf(r, info)
 	return info
 }
+
+var namespaceSubresources = map[string]bool{"status": true, "finalize": true}
 
 func verbOf(r *http.Request, info *RequestInfo) string {
 	watch := r.URL.Query().Get("watch")

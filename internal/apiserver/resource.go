@@ -93,10 +93,16 @@ func (s *Server) serveMain(w http.ResponseWriter, r *http.Request, sv *served, i
 			return
 		}
 		s.handleCreate(w, r, sv, ns)
-	case "update":
-		s.handleUpdate(w, r, sv, ns, info.Name, "")
-	case "patch":
-		s.handlePatch(w, r, sv, ns, info.Name, "")
+	case "update", "patch":
+		if info.Name == "" { // PUT and PATCH name an object, never a collection
+			s.writeError(w, r, methodNotAllowed(info.Verb, info.Resource))
+			return
+		}
+		if info.Verb == "update" {
+			s.handleUpdate(w, r, sv, ns, info.Name, "")
+		} else {
+			s.handlePatch(w, r, sv, ns, info.Name, "")
+		}
 	case "delete":
 		s.handleDelete(w, r, sv, ns, info.Name)
 	case "deletecollection":

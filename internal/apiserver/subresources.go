@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"slices"
 
 	autoscalingv1 "k8s.io/api/autoscaling/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -134,7 +135,8 @@ func (s *Server) serveBinding(w http.ResponseWriter, r *http.Request, sv *served
 		s.writeError(w, r, err)
 		return
 	}
-	_, _, err = sv.rest.Update(r.Context(), ns, info.Name, "", func(_ context.Context, cur runtime.Object) (runtime.Object, error) {
+	// Subresource "binding" writes spec.nodeName and status together.
+	_, _, err = sv.rest.Update(r.Context(), ns, info.Name, "binding", func(_ context.Context, cur runtime.Object) (runtime.Object, error) {
 		pod := cur.(*corev1.Pod)
 		if pod.DeletionTimestamp != nil {
 			return nil, apierrors.NewConflict(sv.res.GR(), pod.Name, fmt.Errorf("pod %s is being deleted, cannot be assigned to a host", pod.Name))
@@ -201,13 +203,21 @@ func (s *Server) serveEviction(w http.ResponseWriter, r *http.Request, sv *serve
 		return
 	}
 	pod := podObj.(*corev1.Pod)
-	if err := s.checkDisruptionBudgets(r.Context(), pod); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
 	opts := metav1.DeleteOptions{}
 	if ev.DeleteOptions != nil {
 		opts = *ev.DeleteOptions
+	}
+	dry, err := dryRun(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if dry {
+		opts.DryRun = []string{metav1.DryRunAll}
+	}
+	if err := s.checkDisruptionBudgets(r.Context(), pod, slices.Contains(opts.DryRun, metav1.DryRunAll)); err != nil {
+		s.writeError(w, r, err)
+		return
 	}
 	if _, _, err := sv.rest.Delete(r.Context(), ns, info.Name, opts); err != nil {
 		s.writeError(w, r, err)
@@ -216,10 +226,14 @@ func (s *Server) serveEviction(w http.ResponseWriter, r *http.Request, sv *serve
 	s.writeObject(w, r, http.StatusCreated, &metav1.Status{Status: metav1.StatusSuccess, Code: http.StatusCreated}, nil)
 }
 
-// checkDisruptionBudgets refuses an eviction a matching PDB has no room for
-// (terminal pods may always go, as upstream allows).
-func (s *Server) checkDisruptionBudgets(ctx context.Context, pod *corev1.Pod) error {
-	if pod.Status.Phase == corev1.PodSucceeded || pod.Status.Phase == corev1.PodFailed {
+// checkDisruptionBudgets refuses an eviction a matching PDB has no room
+// for, and otherwise uses up one of its allowed disruptions (recording the
+// pod in disruptedPods until the disruption controller sees it go), as
+// upstream does. Terminal, pending and deleting pods may always go.
+func (s *Server) checkDisruptionBudgets(ctx context.Context, pod *corev1.Pod, dryRun bool) error {
+	switch {
+	case pod.Status.Phase == corev1.PodSucceeded, pod.Status.Phase == corev1.PodFailed,
+		pod.Status.Phase == corev1.PodPending, pod.DeletionTimestamp != nil:
 		return nil
 	}
 	pdbs := s.resources[gvrKey{"policy", "v1", "poddisruptionbudgets"}]
@@ -235,16 +249,44 @@ func (s *Server) checkDisruptionBudgets(ctx context.Context, pod *corev1.Pod) er
 		if err != nil || sel.Empty() || !sel.Matches(labels.Set(pod.Labels)) {
 			continue
 		}
-		if pdb.Status.DisruptionsAllowed <= 0 {
-			err := apierrors.NewTooManyRequests("Cannot evict pod as it would violate the pod's disruption budget.", 10)
-			err.ErrStatus.Details.Causes = append(err.ErrStatus.Details.Causes, metav1.StatusCause{
-				Type:    "DisruptionBudget",
-				Message: fmt.Sprintf("The disruption budget %s needs %d healthy pods and has %d currently", pdb.Name, pdb.Status.DesiredHealthy, pdb.Status.CurrentHealthy),
-			})
+		if err := checkBudget(&pdb); err != nil || dryRun {
+			return err
+		}
+		// Take the disruption on the current state, not the cached one.
+		_, _, err = pdbs.rest.Update(ctx, pdb.Namespace, pdb.Name, "status", func(_ context.Context, cur runtime.Object) (runtime.Object, error) {
+			p := cur.(*policyv1.PodDisruptionBudget)
+			if err := checkBudget(p); err != nil {
+				return nil, err
+			}
+			p.Status.DisruptionsAllowed--
+			if p.Status.DisruptedPods == nil {
+				p.Status.DisruptedPods = map[string]metav1.Time{}
+			}
+			p.Status.DisruptedPods[pod.Name] = metav1.Now()
+			return p, nil
+		}, registry.WriteOptions{FieldManager: "orca-apiserver"})
+		if err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// checkBudget is the 429 for a budget with no disruption left (or one its
+// controller has not looked at since it last changed).
+func checkBudget(pdb *policyv1.PodDisruptionBudget) error {
+	var msg string
+	switch {
+	case pdb.Status.ObservedGeneration < pdb.Generation:
+		msg = "observedGeneration less than generation"
+	case pdb.Status.DisruptionsAllowed <= 0:
+		msg = fmt.Sprintf("The disruption budget %s needs %d healthy pods and has %d currently", pdb.Name, pdb.Status.DesiredHealthy, pdb.Status.CurrentHealthy)
+	default:
+		return nil
+	}
+	err := apierrors.NewTooManyRequests("Cannot evict pod as it would violate the pod's disruption budget.", 10)
+	err.ErrStatus.Details.Causes = append(err.ErrStatus.Details.Causes, metav1.StatusCause{Type: "DisruptionBudget", Message: msg})
+	return err
 }
 
 // serveFinalize is PUT namespaces/<name>/finalize: the namespace

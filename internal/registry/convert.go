@@ -1,21 +1,12 @@
 package registry
 
-import (
-	"fmt"
-
-	"k8s.io/apimachinery/pkg/runtime"
-)
-
-// Conversions between the versions that share one store. Filled in per
-// resource: autoscaling/v1 <-> v2 HPAs, events.k8s.io/v1 <-> core/v1 Events.
-
-func notConvertible(obj runtime.Object) (runtime.Object, error) {
-	return nil, fmt.Errorf("no conversion for %T", obj)
-}
+// Conversions between the versions that share one store: autoscaling/v1
+// HPAs over autoscaling/v2 storage (convert_hpa.go) and events.k8s.io/v1
+// Events over core/v1 storage (convert_event.go).
 
 var (
-	hpaV1ToV2     = notConvertible
-	hpaV2ToV1     = notConvertible
-	eventV1ToCore = notConvertible
-	coreEventToV1 = notConvertible
+	hpaV1ToV2     = convertHPAV1ToV2
+	hpaV2ToV1     = convertHPAV2ToV1
+	eventV1ToCore = convertEventV1ToCore
+	coreEventToV1 = convertCoreEventToV1
 )

@@ -106,14 +106,19 @@ func (r *REST) markDeleting(obj runtime.Object, opts metav1.DeleteOptions) (runt
 		return obj, false
 	}
 	m.SetFinalizers(fins)
-	now := metav1.NewTime(r.now().Truncate(time.Second))
-	if dt := m.GetDeletionTimestamp(); dt == nil || grace > 0 {
-		// A shorter grace period may bring the deadline forward, never back.
+	switch dt, cur := m.GetDeletionTimestamp(), m.GetDeletionGracePeriodSeconds(); {
+	case dt == nil:
+		now := r.now().Truncate(time.Second)
 		deadline := metav1.NewTime(now.Add(time.Duration(grace) * time.Second))
-		if dt == nil || deadline.Before(dt) {
-			m.SetDeletionTimestamp(&deadline)
-			m.SetDeletionGracePeriodSeconds(&grace)
-		}
+		m.SetDeletionTimestamp(&deadline)
+		m.SetDeletionGracePeriodSeconds(&grace)
+	case cur != nil && grace < *cur:
+		// Only a shorter grace period may follow (0 included: a kubelet's
+		// final delete of a pod that also waits for finalizers); it counts
+		// from the first request, as upstream.
+		deadline := metav1.NewTime(dt.Add(time.Duration(grace-*cur) * time.Second))
+		m.SetDeletionTimestamp(&deadline)
+		m.SetDeletionGracePeriodSeconds(&grace)
 	}
 	return obj, true
 }

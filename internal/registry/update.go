@@ -24,7 +24,8 @@ type errDryRun struct{ obj runtime.Object }
 
 func (errDryRun) Error() string { return "dry run" }
 
-// Update changes an object (subresource "" or "status"). If the object is
+// Update changes an object (subresource "", "status", or one whose handler
+// computes the whole object: "binding", "finalize"). If the object is
 // missing and the resource allows it, PUT creates it; created reports that.
 func (r *REST) Update(ctx context.Context, ns, name, sub string, newObj NewObjectFunc, opts WriteOptions) (runtime.Object, bool, error) {
 	var undo func()
@@ -120,7 +121,12 @@ func (r *REST) prepareUpdate(ctx context.Context, ns, name, sub string, obj, cur
 		}
 	}
 	errs := metavalidation.ValidateObjectMetaAccessorUpdate(m, old, field.NewPath("metadata"))
-	errs = append(errs, r.Res.Strategy.ValidateUpdate(obj, cur)...)
+	if sub != "binding" {
+		// A binding is the scheduler's write of spec.nodeName (and the
+		// PodScheduled condition), which pod update validation forbids to
+		// everyone else; the binding handler checks it instead.
+		errs = append(errs, r.Res.Strategy.ValidateUpdate(obj, cur)...)
+	}
 	if old.GetDeletionTimestamp() != nil && addsFinalizer(m, old) {
 		errs = append(errs, field.Forbidden(field.NewPath("metadata", "finalizers"), "no new finalizers can be added if the object is being deleted"))
 	}

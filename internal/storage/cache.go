@@ -57,6 +57,16 @@ type event struct {
 	at   time.Time
 	cur  *entry // for deletes: the last state, stamped with the delete revision
 	prev *entry
+
+	// left is prev stamped with rv: what a watcher whose selector the
+	// object leaves gets in its DELETED event (made on first use).
+	leftOnce sync.Once
+	left     *Object
+}
+
+func (e *event) leftObject() *Object {
+	e.leftOnce.Do(func() { e.left = e.prev.withRV(e.rv).obj })
+	return e.left
 }
 
 // cacher holds the current objects of one resource and a window of recent

@@ -57,7 +57,7 @@ func (c *cacher) get(ctx context.Context, key string, rv uint64) (runtime.Object
 	if err := c.waitReady(ctx); err != nil {
 		return nil, err
 	}
-	if err := c.waitFresh(ctx, rv, freshnessTimeout); err != nil {
+	if err := c.catchUp(ctx, rv); err != nil {
 		return nil, err
 	}
 	c.mu.Lock()
@@ -74,7 +74,7 @@ func (c *cacher) list(ctx context.Context, prefix string, p Predicate, rv uint64
 	if err := c.waitReady(ctx); err != nil {
 		return nil, err
 	}
-	if err := c.waitFresh(ctx, rv, freshnessTimeout); err != nil {
+	if err := c.catchUp(ctx, rv); err != nil {
 		return nil, err
 	}
 	c.mu.Lock()
@@ -126,7 +126,9 @@ func (c *cacher) currentRevision(ctx context.Context) (uint64, error) {
 }
 
 // catchUp waits until the cache has applied rev, asking etcd for a progress
-// notification when the newest writes were to other resources.
+// notification when the newest writes were to other resources (a revision
+// from another resource's object is a valid one this cache may never see
+// an event at). A rev etcd has not reached is ResourceVersionTooLarge.
 func (c *cacher) catchUp(ctx context.Context, rev uint64) error {
 	c.mu.Lock()
 	behind := c.rv < rev

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"go.etcd.io/etcd/api/v3/v3rpc/rpctypes"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
@@ -38,4 +39,13 @@ func badRequest(msg string) error { return apierrors.NewBadRequest(msg) }
 
 func apierrorsAlreadyExists(s *Store, key string) error {
 	return apierrors.NewAlreadyExists(s.GR, nameOf(key))
+}
+
+// writeError makes etcd's refusal of an oversized value a 413, as for an
+// oversized request body: the client sent too much, the server did not fail.
+func writeError(err error) error {
+	if errors.Is(err, rpctypes.ErrRequestTooLarge) || errors.Is(err, rpctypes.ErrGRPCRequestTooLarge) {
+		return apierrors.NewRequestEntityTooLargeError(err.Error())
+	}
+	return err
 }

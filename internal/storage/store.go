@@ -98,7 +98,7 @@ func (s *Store) Create(ctx context.Context, key string, obj runtime.Object, ttl 
 		Then(clientv3.OpPut(key, string(data), opts...)).
 		Commit()
 	if err != nil {
-		return nil, err
+		return nil, writeError(err)
 	}
 	if !resp.Succeeded {
 		return nil, apierrorsAlreadyExists(s, key)
@@ -165,7 +165,7 @@ func (s *Store) Update(ctx context.Context, key string, fn UpdateFunc) (runtime.
 			Else(clientv3.OpGet(key)).
 			Commit()
 		if err != nil {
-			return nil, err
+			return nil, writeError(err)
 		}
 		if txn.Succeeded {
 			return next, setRV(next, uint64(txn.Header.Revision))

@@ -75,8 +75,9 @@ func (s *Store) Watch(ctx context.Context, prefix string, opts ListOptions) (*Wa
 	if opts.SendInitialEvents != nil {
 		initial = *opts.SendInitialEvents
 	}
-	if opts.ResourceVersion == "" && initial {
-		// "Most recent": make sure the state includes every acknowledged write.
+	if opts.ResourceVersion == "" {
+		// "Most recent": make sure the state (or, without initial events,
+		// the starting point) includes every acknowledged write.
 		cur, err := c.currentRevision(ctx)
 		if err != nil {
 			return nil, err
@@ -86,7 +87,7 @@ func (s *Store) Watch(ctx context.Context, prefix string, opts ListOptions) (*Wa
 		}
 	}
 	if rv > 0 {
-		if err := c.waitFresh(ctx, rv, freshnessTimeout); err != nil {
+		if err := c.catchUp(ctx, rv); err != nil {
 			return nil, err
 		}
 	}
@@ -97,6 +98,9 @@ func (s *Store) Watch(ctx context.Context, prefix string, opts ListOptions) (*Wa
 		for _, e := range c.selectLocked(prefix, opts.Predicate) {
 			w.Initial = append(w.Initial, WatchEvent{Type: watch.Added, Object: e.obj, RV: c.rv})
 		}
+		w.InitialRV = c.rv
+	} else if rv == 0 {
+		// "" or "0" without initial events: only what happens from now on.
 		w.InitialRV = c.rv
 	} else {
 		evs, ok := c.eventsAfterLocked(rv)
@@ -115,7 +119,8 @@ func (s *Store) Watch(ctx context.Context, prefix string, opts ListOptions) (*Wa
 }
 
 // convert turns a cache event into what this watcher sees: objects moving
-// into its selection are ADDED, moving out are DELETED.
+// into its selection are ADDED, moving out are DELETED (with the content
+// that matched, at the event's revision, as upstream).
 func (w *Watch) convert(e *event) (WatchEvent, bool) {
 	curIn := e.typ != watch.Deleted && w.selects(e.cur)
 	prevIn := e.prev != nil && w.selects(e.prev)
@@ -127,7 +132,7 @@ func (w *Watch) convert(e *event) (WatchEvent, bool) {
 	case curIn:
 		return WatchEvent{Type: watch.Added, Object: e.cur.obj, RV: e.rv}, true
 	case prevIn:
-		return WatchEvent{Type: watch.Deleted, Object: e.cur.obj, RV: e.rv}, true
+		return WatchEvent{Type: watch.Deleted, Object: e.leftObject(), RV: e.rv}, true
 	}
 	return WatchEvent{}, false
 }

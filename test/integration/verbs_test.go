@@ -371,6 +371,30 @@ func TestDelete(t *testing.T) {
 		if _, err := pods.Get(ctx, "bound", metav1.GetOptions{}); !apierrors.IsNotFound(err) {
 			t.Fatalf("pod still there after grace period 0: %v", err)
 		}
+
+		// A pod with a finalizer: the kubelet's final delete (grace 0)
+		// ends the grace period, and the pod goes with its finalizer.
+		fp := simplePod("finalized", nil)
+		fp.Spec.NodeName = "node-a"
+		fp.Finalizers = []string{"example.com/hold"}
+		must(pods.Create(ctx, fp, metav1.CreateOptions{}))(t)
+		if err := pods.Delete(ctx, "finalized", metav1.DeleteOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		if got := must(pods.Get(ctx, "finalized", metav1.GetOptions{}))(t); got.DeletionGracePeriodSeconds == nil || *got.DeletionGracePeriodSeconds != 30 {
+			t.Fatalf("default grace period: %v, want the pod's 30s", got.DeletionGracePeriodSeconds)
+		}
+		if err := pods.Delete(ctx, "finalized", metav1.DeleteOptions{GracePeriodSeconds: ptrTo(int64(0))}); err != nil {
+			t.Fatal(err)
+		}
+		got3 := must(pods.Get(ctx, "finalized", metav1.GetOptions{}))(t)
+		if got3.DeletionGracePeriodSeconds == nil || *got3.DeletionGracePeriodSeconds != 0 {
+			t.Fatalf("after delete with grace 0, a finalized pod has grace %v, want 0", got3.DeletionGracePeriodSeconds)
+		}
+		must(pods.Patch(ctx, "finalized", types.JSONPatchType, []byte(`[{"op":"remove","path":"/metadata/finalizers"}]`), metav1.PatchOptions{}))(t)
+		if _, err := pods.Get(ctx, "finalized", metav1.GetOptions{}); !apierrors.IsNotFound(err) {
+			t.Fatalf("pod still there after its grace period ended and its finalizer went: %v", err)
+		}
 	})
 }
 
@@ -420,6 +444,8 @@ func TestDryRun(t *testing.T) {
 	ctx, ns := ctxT(t), newNamespace(t)
 	cms := client.CoreV1().ConfigMaps(ns)
 	dry := []string{metav1.DryRunAll}
+	w := must(cms.Watch(ctx, metav1.ListOptions{}))(t)
+	defer w.Stop()
 
 	out, err := cms.Create(ctx, &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "dry"}, Data: map[string]string{"k": "v"}}, metav1.CreateOptions{DryRun: dry})
 	if err != nil {
@@ -470,6 +496,15 @@ func TestDryRun(t *testing.T) {
 	// Only All is a dry-run value.
 	r = doRaw(t, http.MethodPost, "/api/v1/namespaces/"+ns+"/configmaps?dryRun=Some", []byte(`{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"x"}}`), "Content-Type", "application/json")
 	expectStatus(t, "dryRun=Some", r, http.StatusBadRequest, metav1.StatusReasonBadRequest)
+
+	// Watchers saw none of the dry runs: only "real", then a marker.
+	must(cms.Create(ctx, &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "marker"}}, metav1.CreateOptions{}))(t)
+	for _, want := range []string{"ADDED real", "ADDED marker"} {
+		e := nextNonBookmark(t, w, 10*time.Second)
+		if got := string(e.Type) + " " + metaName(t, e.Object); got != want {
+			t.Fatalf("watch during dry runs: %s, want %s", got, want)
+		}
+	}
 
 	// Dry-run service creation allocates nothing: the same IP is free afterwards.
 	svc := &corev1.Service{ObjectMeta: metav1.ObjectMeta{Name: "dry-svc"}, Spec: corev1.ServiceSpec{

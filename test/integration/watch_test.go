@@ -25,13 +25,17 @@ import (
 
 func rvOf(t *testing.T, obj any) uint64 {
 	t.Helper()
-	m, err := meta.Accessor(obj)
-	if err != nil {
-		t.Fatal(err)
+	var s string
+	if m, err := meta.Accessor(obj); err == nil {
+		s = m.GetResourceVersion()
+	} else if l, err := meta.ListAccessor(obj); err == nil {
+		s = l.GetResourceVersion()
+	} else {
+		t.Fatalf("%T has no resourceVersion", obj)
 	}
-	rv, err := strconv.ParseUint(m.GetResourceVersion(), 10, 64)
+	rv, err := strconv.ParseUint(s, 10, 64)
 	if err != nil {
-		t.Fatalf("resourceVersion %q: %v", m.GetResourceVersion(), err)
+		t.Fatalf("resourceVersion %q: %v", s, err)
 	}
 	return rv
 }
@@ -123,11 +127,18 @@ func TestWatchSelectors(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	var lastRV uint64
 	for _, want := range []string{"ADDED y", "ADDED x", "MODIFIED x", "DELETED y", "DELETED x"} {
 		e := nextNonBookmark(t, w, 10*time.Second)
 		if got := string(e.Type) + " " + metaName(t, e.Object); got != want {
 			t.Fatalf("label-selected watch: %s, want %s", got, want)
 		}
+		// An object leaving the selection is DELETED with the content that
+		// matched, at the revision of the change (as upstream).
+		if cm := e.Object.(*corev1.ConfigMap); cm.Labels["color"] != "blue" || rvOf(t, cm) <= lastRV {
+			t.Fatalf("%s: labels %v at %s after %d", want, cm.Labels, cm.ResourceVersion, lastRV)
+		}
+		lastRV = rvOf(t, e.Object)
 	}
 	for _, want := range []string{"ADDED", "MODIFIED", "MODIFIED", "DELETED"} {
 		e := nextNonBookmark(t, byName, 10*time.Second)
@@ -358,5 +369,59 @@ func TestInformers(t *testing.T) {
 	}
 	if _, err := inf.Lister().ConfigMaps(ns).Get("live"); !apierrors.IsNotFound(err) {
 		t.Fatalf("lister still has the deleted object: %v", err)
+	}
+}
+
+// TestWatchWithoutInitialEvents: sendInitialEvents=false from "" or "0"
+// starts at the present, with no replay and no 410.
+func TestWatchWithoutInitialEvents(t *testing.T) {
+	ctx, ns := ctxT(t), newNamespace(t)
+	cms := client.CoreV1().ConfigMaps(ns)
+	must(cms.Create(ctx, &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "old"}}, metav1.CreateOptions{}))(t)
+	for i, rv := range []string{"", "0"} {
+		w, err := cms.Watch(ctx, metav1.ListOptions{ResourceVersion: rv, SendInitialEvents: ptrTo(false),
+			ResourceVersionMatch: metav1.ResourceVersionMatchNotOlderThan})
+		if err != nil {
+			t.Fatalf("rv=%q without initial events: %v", rv, err)
+		}
+		name := fmt.Sprintf("new%d", i)
+		must(cms.Create(ctx, &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: name}}, metav1.CreateOptions{}))(t)
+		if e := nextNonBookmark(t, w, 10*time.Second); e.Type != watch.Added || metaName(t, e.Object) != name {
+			t.Fatalf("rv=%q without initial events: first event %s %s, want ADDED %s", rv, e.Type, metaName(t, e.Object), name)
+		}
+		w.Stop()
+	}
+}
+
+// TestReadAtAnotherResourcesRevision: a resourceVersion is a revision of
+// the whole store. Reads and watches of one resource at a revision written
+// by another resource (which that resource's cache saw no event at) are
+// served at once, not refused as too large.
+func TestReadAtAnotherResourcesRevision(t *testing.T) {
+	ctx, ns := ctxT(t), newNamespace(t)
+	cms := client.CoreV1().ConfigMaps(ns)
+	must(cms.Create(ctx, &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "c"}}, metav1.CreateOptions{}))(t)
+	lease := must(client.CoordinationV1().Leases(ns).Create(ctx, &coordinationv1.Lease{ObjectMeta: metav1.ObjectMeta{Name: "l"}}, metav1.CreateOptions{}))(t)
+	rv := lease.ResourceVersion
+
+	start := time.Now()
+	l, err := cms.List(ctx, metav1.ListOptions{ResourceVersion: rv, ResourceVersionMatch: metav1.ResourceVersionMatchNotOlderThan})
+	if err != nil || len(l.Items) != 1 || rvOf(t, l) < rvOf(t, lease) {
+		t.Fatalf("list at another resource's revision: %v", err)
+	}
+	if _, err := cms.Get(ctx, "c", metav1.GetOptions{ResourceVersion: rv}); err != nil {
+		t.Fatalf("get at another resource's revision: %v", err)
+	}
+	w, err := cms.Watch(ctx, metav1.ListOptions{ResourceVersion: rv})
+	if err != nil {
+		t.Fatalf("watch at another resource's revision: %v", err)
+	}
+	defer w.Stop()
+	if d := time.Since(start); d > 2*time.Second {
+		t.Fatalf("reads at another resource's revision took %v", d)
+	}
+	must(cms.Create(ctx, &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "after"}}, metav1.CreateOptions{}))(t)
+	if e := nextNonBookmark(t, w, 10*time.Second); e.Type != watch.Added || metaName(t, e.Object) != "after" {
+		t.Fatalf("watch from another resource's revision: %s %s", e.Type, metaName(t, e.Object))
 	}
 }

@@ -1,0 +1,176 @@
+package registry
+
+import (
+	"testing"
+
+	batchv1 "k8s.io/api/batch/v1"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+func job() *batchv1.Job {
+	j := &batchv1.Job{ObjectMeta: objMeta("pi"), Spec: batchv1.JobSpec{Template: validTemplate(nil)}}
+	j.Spec.Template.Spec.RestartPolicy = corev1.RestartPolicyNever
+	return j
+}
+
+func TestJobDefaultsAndSelector(t *testing.T) {
+	j := job()
+	must(t, create(jobStrategy{}, j))
+	s := j.Spec
+	if *s.Completions != 1 || *s.Parallelism != 1 || *s.BackoffLimit != 6 || *s.CompletionMode != batchv1.NonIndexedCompletion ||
+		*s.Suspend || *s.ManualSelector || *s.PodReplacementPolicy != batchv1.TerminatingOrFailed {
+		t.Errorf("spec = %+v", s)
+	}
+	uid := string(j.UID)
+	want := map[string]string{"batch.kubernetes.io/controller-uid": uid, "controller-uid": uid,
+		"batch.kubernetes.io/job-name": "pi", "job-name": "pi"}
+	for k, v := range want {
+		if j.Spec.Template.Labels[k] != v || j.Labels[k] != v {
+			t.Errorf("label %s: template %q job %q, want %q", k, j.Spec.Template.Labels[k], j.Labels[k], v)
+		}
+	}
+	if len(s.Selector.MatchLabels) != 1 || s.Selector.MatchLabels["batch.kubernetes.io/controller-uid"] != uid {
+		t.Errorf("selector = %v", s.Selector)
+	}
+}
+
+func TestJobParallelismOnly(t *testing.T) {
+	j := job()
+	j.Spec.Parallelism = ptrTo[int32](3)
+	jobStrategy{}.Default(j)
+	if j.Spec.Completions != nil || *j.Spec.Parallelism != 3 {
+		t.Errorf("completions %v parallelism %v", j.Spec.Completions, *j.Spec.Parallelism)
+	}
+}
+
+func TestJobValidation(t *testing.T) {
+	cases := []struct {
+		name   string
+		mutate func(*batchv1.Job)
+		want   []wantErr
+	}{
+		{"valid", func(*batchv1.Job) {}, nil},
+		{"restartPolicy Always", func(j *batchv1.Job) { j.Spec.Template.Spec.RestartPolicy = "" },
+			[]wantErr{notSupported + "spec.template.spec.restartPolicy"}},
+		{"negative backoff", func(j *batchv1.Job) { j.Spec.BackoffLimit = ptrTo[int32](-1) }, []wantErr{invalid + "spec.backoffLimit"}},
+		{"indexed without completions", func(j *batchv1.Job) {
+			j.Spec.CompletionMode = ptrTo(batchv1.IndexedCompletion)
+			j.Spec.Parallelism = ptrTo[int32](2)
+		}, []wantErr{required + "spec.completions"}},
+		{"manual selector mismatch", func(j *batchv1.Job) {
+			j.Spec.ManualSelector = ptrTo(true)
+			j.Spec.Selector = &metav1.LabelSelector{MatchLabels: map[string]string{"a": "b"}}
+		}, []wantErr{invalid + "spec.template.metadata.labels"}},
+		{"manual selector missing", func(j *batchv1.Job) { j.Spec.ManualSelector = ptrTo(true) },
+			[]wantErr{required + "spec.selector", invalid + "spec.template.metadata.labels"}},
+		{"wrong generated label", func(j *batchv1.Job) {
+			j.Spec.Template.Labels = map[string]string{"controller-uid": "other"}
+		}, []wantErr{invalid + "spec.template.metadata.labels[controller-uid]"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			j := job()
+			c.mutate(j)
+			checkErrs(t, create(jobStrategy{}, j), c.want...)
+		})
+	}
+}
+
+func TestJobUpdate(t *testing.T) {
+	old := job()
+	must(t, create(jobStrategy{}, old))
+	ok := old.DeepCopy()
+	ok.Spec.Parallelism = ptrTo[int32](4)
+	ok.Spec.ActiveDeadlineSeconds = ptrTo[int64](100)
+	must(t, update(jobStrategy{}, ok, old))
+
+	tmpl := old.DeepCopy()
+	tmpl.Spec.Template.Spec.Containers[0].Image = "other"
+	checkErrs(t, update(jobStrategy{}, tmpl, old), invalid+"spec.template")
+
+	comp := old.DeepCopy()
+	comp.Spec.Completions = ptrTo[int32](5)
+	checkErrs(t, update(jobStrategy{}, comp, old), invalid+"spec.completions")
+
+	sel := old.DeepCopy()
+	sel.Spec.Selector.MatchLabels["batch.kubernetes.io/controller-uid"] = "x"
+	hasErr(t, update(jobStrategy{}, sel, old), invalid+"spec.selector", "field is immutable")
+}
+
+func TestSuspendedJobMayMoveItsPods(t *testing.T) {
+	old := job()
+	old.Spec.Suspend = ptrTo(true)
+	must(t, create(jobStrategy{}, old))
+	next := old.DeepCopy()
+	next.Spec.Template.Spec.NodeSelector = map[string]string{"zone": "a"}
+	next.Spec.Template.Spec.Tolerations = []corev1.Toleration{{Key: "k", Operator: corev1.TolerationOpExists}}
+	must(t, update(jobStrategy{}, next, old))
+}
+
+func TestJobFields(t *testing.T) {
+	if f := (jobStrategy{}).Fields(&batchv1.Job{}); f["status.successful"] != "0" {
+		t.Errorf("fields = %v", f)
+	}
+}
+
+func cronJob(schedule string) *batchv1.CronJob {
+	cj := &batchv1.CronJob{ObjectMeta: objMeta("nightly"), Spec: batchv1.CronJobSpec{Schedule: schedule,
+		JobTemplate: batchv1.JobTemplateSpec{Spec: batchv1.JobSpec{Template: validTemplate(nil)}}}}
+	cj.Spec.JobTemplate.Spec.Template.Spec.RestartPolicy = corev1.RestartPolicyOnFailure
+	return cj
+}
+
+func TestCronJobDefaults(t *testing.T) {
+	cj := cronJob("*/5 * * * *")
+	must(t, create(cronJobStrategy{}, cj))
+	s := cj.Spec
+	if s.ConcurrencyPolicy != batchv1.AllowConcurrent || *s.Suspend || *s.SuccessfulJobsHistoryLimit != 3 || *s.FailedJobsHistoryLimit != 1 {
+		t.Errorf("spec = %+v", s)
+	}
+	if s.JobTemplate.Spec.Template.Spec.DNSPolicy != corev1.DNSClusterFirst {
+		t.Errorf("pod template not defaulted")
+	}
+}
+
+func TestCronJobValidation(t *testing.T) {
+	cases := []struct {
+		name string
+		cj   *batchv1.CronJob
+		want []wantErr
+	}{
+		{"valid", cronJob("0 3 * * 1-5"), nil},
+		{"macro", cronJob("@daily"), nil},
+		{"empty schedule", cronJob(""), []wantErr{required + "spec.schedule"}},
+		{"bad schedule", cronJob("61 * * * *"), []wantErr{invalid + "spec.schedule"}},
+		{"TZ in schedule", cronJob("TZ=UTC 0 * * * *"), []wantErr{invalid + "spec.schedule"}},
+		{"bad timezone", func() *batchv1.CronJob {
+			c := cronJob("0 * * * *")
+			c.Spec.TimeZone = ptrTo("Mars/Olympus")
+			return c
+		}(), []wantErr{invalid + "spec.timeZone"}},
+		{"selector set", func() *batchv1.CronJob {
+			c := cronJob("0 * * * *")
+			c.Spec.JobTemplate.Spec.Selector = &metav1.LabelSelector{}
+			return c
+		}(), []wantErr{invalid + "spec.jobTemplate.spec.selector"}},
+		{"restartPolicy", func() *batchv1.CronJob {
+			c := cronJob("0 * * * *")
+			c.Spec.JobTemplate.Spec.Template.Spec.RestartPolicy = corev1.RestartPolicyAlways
+			return c
+		}(), []wantErr{notSupported + "spec.jobTemplate.spec.template.spec.restartPolicy"}},
+		{"long name", func() *batchv1.CronJob {
+			c := cronJob("0 * * * *")
+			c.Name = "a123456789a123456789a123456789a123456789a123456789abc"
+			return c
+		}(), []wantErr{invalid + "metadata.name"}},
+		{"concurrency", func() *batchv1.CronJob {
+			c := cronJob("0 * * * *")
+			c.Spec.ConcurrencyPolicy = "Sometimes"
+			return c
+		}(), []wantErr{notSupported + "spec.concurrencyPolicy"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) { checkErrs(t, create(cronJobStrategy{}, c.cj), c.want...) })
+	}
+}
