@@ -77,7 +77,15 @@ func fieldSelector(v string, res *registry.Resource) (fields.Selector, error) {
 			return nil, apierrors.NewBadRequest(fmt.Sprintf("field label not supported: %s", req.Field))
 		}
 	}
-	return sel, nil
+	if res.FieldLabelToStorage == nil {
+		return sel, nil
+	}
+	return sel.Transform(func(f, val string) (string, string, error) {
+		if n, ok := res.FieldLabelToStorage[f]; ok {
+			return n, val, nil
+		}
+		return f, val, nil
+	})
 }
 
 // dryRun reads the dryRun parameter: only "All" exists.

@@ -106,8 +106,8 @@ func (jobStrategy) Validate(obj runtime.Object) field.ErrorList {
 	return validateJob(obj.(*batchv1.Job))
 }
 
-func (jobStrategy) ValidateUpdate(obj, old runtime.Object) field.ErrorList {
-	job, o := obj.(*batchv1.Job), old.(*batchv1.Job)
+func (s jobStrategy) ValidateUpdate(obj, old runtime.Object) field.ErrorList {
+	job, o := obj.(*batchv1.Job), withDefaults(s, old).(*batchv1.Job)
 	return append(validateJob(job), validateJobUpdate(job, o)...)
 }
 

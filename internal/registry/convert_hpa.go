@@ -29,7 +29,8 @@ func convertHPAV1ToV2(obj runtime.Object) (runtime.Object, error) {
 	if !ok {
 		return nil, fmt.Errorf("no conversion for %T", obj)
 	}
-	out := &autoscalingv2.HorizontalPodAutoscaler{ObjectMeta: *in.ObjectMeta.DeepCopy()}
+	in = in.DeepCopy()
+	out := &autoscalingv2.HorizontalPodAutoscaler{ObjectMeta: in.ObjectMeta}
 	out.APIVersion, out.Kind = "autoscaling/v2", "HorizontalPodAutoscaler"
 	ref := in.Spec.ScaleTargetRef
 	out.Spec = autoscalingv2.HorizontalPodAutoscalerSpec{
@@ -48,10 +49,26 @@ func convertHPAV1ToV2(obj runtime.Object) (runtime.Object, error) {
 
 // hpaFromAnnotations fills the v2-only fields from the v1 object.
 func hpaFromAnnotations(in *autoscalingv1.HorizontalPodAutoscaler, out *autoscalingv2.HorizontalPodAutoscaler) error {
-	var metrics []autoscalingv1.MetricSpec
-	var current []autoscalingv1.MetricStatus
-	var conds []autoscalingv1.HorizontalPodAutoscalerCondition
+	if err := metricsFromAnnotations(in, out); err != nil {
+		return err
+	}
+	if err := statusFromAnnotations(in, out); err != nil {
+		return err
+	}
 	var behavior *hpaBehaviorJSON
+	if err := fromAnnotation(in.Annotations, hpaBehaviorAnnotation, &behavior); err != nil {
+		return err
+	}
+	if behavior != nil && (behavior.ScaleUp != nil || behavior.ScaleDown != nil) {
+		out.Spec.Behavior = behavior.toV2()
+	}
+	return nil
+}
+
+// metricsFromAnnotations: the annotated metrics, then the CPU target; with
+// neither, upstream's 80% CPU default.
+func metricsFromAnnotations(in *autoscalingv1.HorizontalPodAutoscaler, out *autoscalingv2.HorizontalPodAutoscaler) error {
+	var metrics []autoscalingv1.MetricSpec
 	if err := fromAnnotation(in.Annotations, hpaMetricsAnnotation, &metrics); err != nil {
 		return err
 	}
@@ -64,17 +81,28 @@ func hpaFromAnnotations(in *autoscalingv1.HorizontalPodAutoscaler, out *autoscal
 	if len(out.Spec.Metrics) == 0 {
 		out.Spec.Metrics = []autoscalingv2.MetricSpec{cpuUtilizationMetric(defaultCPUUtilization)}
 	}
+	return nil
+}
+
+// statusFromAnnotations: current metrics (the annotation, when present,
+// has more than currentCPUUtilizationPercentage) and conditions.
+func statusFromAnnotations(in *autoscalingv1.HorizontalPodAutoscaler, out *autoscalingv2.HorizontalPodAutoscaler) error {
+	if cpu := in.Status.CurrentCPUUtilizationPercentage; cpu != nil {
+		out.Status.CurrentMetrics = []autoscalingv2.MetricStatus{{Type: autoscalingv2.ResourceMetricSourceType,
+			Resource: &autoscalingv2.ResourceMetricStatus{Name: corev1.ResourceCPU,
+				Current: autoscalingv2.MetricValueStatus{AverageUtilization: ptrTo(*cpu)}}}}
+	}
+	var current []autoscalingv1.MetricStatus
 	if err := fromAnnotation(in.Annotations, hpaCurrentAnnotation, &current); err != nil {
 		return err
 	}
-	for _, m := range current {
-		out.Status.CurrentMetrics = append(out.Status.CurrentMetrics, metricStatusV1ToV2(m))
+	if _, ok := in.Annotations[hpaCurrentAnnotation]; ok {
+		out.Status.CurrentMetrics = nil
+		for _, m := range current {
+			out.Status.CurrentMetrics = append(out.Status.CurrentMetrics, metricStatusV1ToV2(m))
+		}
 	}
-	if _, ok := in.Annotations[hpaCurrentAnnotation]; !ok && in.Status.CurrentCPUUtilizationPercentage != nil {
-		out.Status.CurrentMetrics = []autoscalingv2.MetricStatus{{Type: autoscalingv2.ResourceMetricSourceType,
-			Resource: &autoscalingv2.ResourceMetricStatus{Name: corev1.ResourceCPU,
-				Current: autoscalingv2.MetricValueStatus{AverageUtilization: ptrTo(*in.Status.CurrentCPUUtilizationPercentage)}}}}
-	}
+	var conds []autoscalingv1.HorizontalPodAutoscalerCondition
 	if err := fromAnnotation(in.Annotations, hpaConditionsAnnotation, &conds); err != nil {
 		return err
 	}
@@ -82,12 +110,6 @@ func hpaFromAnnotations(in *autoscalingv1.HorizontalPodAutoscaler, out *autoscal
 		out.Status.Conditions = append(out.Status.Conditions, autoscalingv2.HorizontalPodAutoscalerCondition{
 			Type: autoscalingv2.HorizontalPodAutoscalerConditionType(c.Type), Status: c.Status,
 			LastTransitionTime: c.LastTransitionTime, Reason: c.Reason, Message: c.Message})
-	}
-	if err := fromAnnotation(in.Annotations, hpaBehaviorAnnotation, &behavior); err != nil {
-		return err
-	}
-	if behavior != nil && (behavior.ScaleUp != nil || behavior.ScaleDown != nil) {
-		out.Spec.Behavior = behavior.toV2()
 	}
 	return nil
 }
@@ -117,7 +139,8 @@ func convertHPAV2ToV1(obj runtime.Object) (runtime.Object, error) {
 	if !ok {
 		return nil, fmt.Errorf("no conversion for %T", obj)
 	}
-	out := &autoscalingv1.HorizontalPodAutoscaler{ObjectMeta: *in.ObjectMeta.DeepCopy()}
+	in = in.DeepCopy()
+	out := &autoscalingv1.HorizontalPodAutoscaler{ObjectMeta: in.ObjectMeta}
 	out.APIVersion, out.Kind = "autoscaling/v1", "HorizontalPodAutoscaler"
 	dropAnnotations(&out.Annotations, hpaRoundTripAnnotations)
 	ref := in.Spec.ScaleTargetRef
@@ -151,26 +174,14 @@ func isCPUUtilization(m autoscalingv2.MetricSpec) bool {
 
 // hpaToAnnotations stores what v1 cannot express in annotations.
 func hpaToAnnotations(in *autoscalingv2.HorizontalPodAutoscaler, out *autoscalingv1.HorizontalPodAutoscaler, other []autoscalingv1.MetricSpec) error {
-	var current []autoscalingv1.MetricStatus
-	for _, m := range in.Status.CurrentMetrics {
-		current = append(current, metricStatusV2ToV1(m))
-		if m.Type == autoscalingv2.ResourceMetricSourceType && m.Resource != nil && m.Resource.Name == corev1.ResourceCPU && m.Resource.Current.AverageUtilization != nil {
-			out.Status.CurrentCPUUtilizationPercentage = ptrTo(*m.Resource.Current.AverageUtilization)
-		}
-	}
-	var conds []autoscalingv1.HorizontalPodAutoscalerCondition
-	for _, c := range in.Status.Conditions {
-		conds = append(conds, autoscalingv1.HorizontalPodAutoscalerCondition{Type: autoscalingv1.HorizontalPodAutoscalerConditionType(c.Type),
-			Status: c.Status, LastTransitionTime: c.LastTransitionTime, Reason: c.Reason, Message: c.Message})
-	}
 	values := map[string]any{}
 	if len(other) > 0 {
 		values[hpaMetricsAnnotation] = other
 	}
-	if len(current) > 0 {
+	if current := currentMetricsV1(in, out); len(current) > 0 {
 		values[hpaCurrentAnnotation] = current
 	}
-	if len(conds) > 0 {
+	if conds := conditionsV1(in.Status.Conditions); len(conds) > 0 {
 		values[hpaConditionsAnnotation] = conds
 	}
 	if in.Spec.Behavior != nil {
@@ -187,4 +198,26 @@ func hpaToAnnotations(in *autoscalingv2.HorizontalPodAutoscaler, out *autoscalin
 		out.Annotations[k] = string(b)
 	}
 	return nil
+}
+
+// currentMetricsV1 converts the current metrics, and sets the v1 CPU
+// utilization from the CPU one.
+func currentMetricsV1(in *autoscalingv2.HorizontalPodAutoscaler, out *autoscalingv1.HorizontalPodAutoscaler) []autoscalingv1.MetricStatus {
+	var current []autoscalingv1.MetricStatus
+	for _, m := range in.Status.CurrentMetrics {
+		current = append(current, metricStatusV2ToV1(m))
+		if m.Type == autoscalingv2.ResourceMetricSourceType && m.Resource != nil && m.Resource.Name == corev1.ResourceCPU && m.Resource.Current.AverageUtilization != nil {
+			out.Status.CurrentCPUUtilizationPercentage = ptrTo(*m.Resource.Current.AverageUtilization)
+		}
+	}
+	return current
+}
+
+func conditionsV1(in []autoscalingv2.HorizontalPodAutoscalerCondition) []autoscalingv1.HorizontalPodAutoscalerCondition {
+	var out []autoscalingv1.HorizontalPodAutoscalerCondition
+	for _, c := range in {
+		out = append(out, autoscalingv1.HorizontalPodAutoscalerCondition{Type: autoscalingv1.HorizontalPodAutoscalerConditionType(c.Type),
+			Status: c.Status, LastTransitionTime: c.LastTransitionTime, Reason: c.Reason, Message: c.Message})
+	}
+	return out
 }

@@ -7,6 +7,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	metavalidation "k8s.io/apimachinery/pkg/api/validation"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/validation"
@@ -59,12 +60,17 @@ func (namespaceStrategy) PrepareForUpdate(obj, old runtime.Object) {
 	obj.(*corev1.Namespace).Spec.Finalizers = old.(*corev1.Namespace).Spec.Finalizers
 }
 
+// standardFinalizers may be used without a domain prefix.
+var standardFinalizers = map[string]bool{
+	string(corev1.FinalizerKubernetes): true, metav1.FinalizerOrphanDependents: true, metav1.FinalizerDeleteDependents: true,
+}
+
 func (namespaceStrategy) Validate(obj runtime.Object) field.ErrorList {
 	var errs field.ErrorList
 	p := field.NewPath("spec", "finalizers")
 	for _, f := range obj.(*corev1.Namespace).Spec.Finalizers {
 		errs = append(errs, metavalidation.ValidateFinalizerName(string(f), p)...)
-		if !strings.Contains(string(f), "/") && f != corev1.FinalizerKubernetes {
+		if !strings.Contains(string(f), "/") && !standardFinalizers[string(f)] {
 			errs = append(errs, field.Invalid(p, f, "name is neither a standard finalizer name nor is it fully qualified"))
 		}
 	}
@@ -187,8 +193,9 @@ func (endpointsStrategy) Default(obj runtime.Object) {
 
 func (endpointsStrategy) Validate(obj runtime.Object) field.ErrorList {
 	var errs field.ErrorList
-	for i := range obj.(*corev1.Endpoints).Subsets {
-		ss := &obj.(*corev1.Endpoints).Subsets[i]
+	subsets := obj.(*corev1.Endpoints).Subsets
+	for i := range subsets {
+		ss := &subsets[i]
 		sp := field.NewPath("subsets").Index(i)
 		if len(ss.Addresses) == 0 && len(ss.NotReadyAddresses) == 0 {
 			errs = append(errs, field.Required(sp, "must specify `addresses` or `notReadyAddresses`"))

@@ -2,7 +2,6 @@ package registry
 
 import (
 	"fmt"
-	"math/bits"
 	"strconv"
 	"strings"
 	"time"
@@ -249,6 +248,3 @@ func (s *CronSchedule) dayMatches(t time.Time) bool {
 }
 
 func has(set uint64, v int) bool { return set&(1<<uint(v)) != 0 }
-
-// count is the number of values a field allows (used by tests).
-func count(set uint64) int { return bits.OnesCount64(set) }

@@ -1,6 +1,7 @@
 package registry
 
 import (
+	"math/bits"
 	"strings"
 	"testing"
 	"time"
@@ -89,3 +90,6 @@ func TestCronNext(t *testing.T) {
 		t.Errorf("Feb 30: Next = %v, want zero", got)
 	}
 }
+
+// count is the number of values a field allows.
+func count(set uint64) int { return bits.OnesCount64(set) }

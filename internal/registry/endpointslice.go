@@ -25,8 +25,9 @@ var addressTypes = []discoveryv1.AddressType{discoveryv1.AddressTypeFQDN, discov
 
 // Default names unnamed ports "" and makes them TCP.
 func (endpointSliceStrategy) Default(obj runtime.Object) {
-	for i := range obj.(*discoveryv1.EndpointSlice).Ports {
-		port := &obj.(*discoveryv1.EndpointSlice).Ports[i]
+	ports := obj.(*discoveryv1.EndpointSlice).Ports
+	for i := range ports {
+		port := &ports[i]
 		setIfNil(&port.Name, "")
 		setIfNil(&port.Protocol, corev1.ProtocolTCP)
 	}

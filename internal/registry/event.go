@@ -2,8 +2,10 @@ package registry
 
 import (
 	"fmt"
+	"strings"
 
 	corev1 "k8s.io/api/core/v1"
+	eventsv1 "k8s.io/api/events/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -95,4 +97,43 @@ func (eventStrategy) Fields(obj runtime.Object) fields.Set {
 		"source":                         source,
 		"type":                           ev.Type,
 	}
+}
+
+// eventV1Strategy is the events.k8s.io/v1 view of Events: its selectable
+// fields carry that API's names (resources.go may use it in place of
+// Base{}). The store filters on core/v1 names, so a selector must be
+// translated with EventV1FieldLabels before it is applied.
+type eventV1Strategy struct{ Base }
+
+// EventV1FieldLabels maps each field events.k8s.io/v1 selects on to the
+// core/v1 field the stored Event is filtered by, as upstream does.
+var EventV1FieldLabels = map[string]string{
+	"reason":                    "reason",
+	"regarding.kind":            "involvedObject.kind",
+	"regarding.namespace":       "involvedObject.namespace",
+	"regarding.name":            "involvedObject.name",
+	"regarding.uid":             "involvedObject.uid",
+	"regarding.apiVersion":      "involvedObject.apiVersion",
+	"regarding.resourceVersion": "involvedObject.resourceVersion",
+	"regarding.fieldPath":       "involvedObject.fieldPath",
+	"reportingController":       "reportingComponent",
+	"type":                      "type",
+	"metadata.namespace":        "metadata.namespace",
+	"metadata.name":             "metadata.name",
+}
+
+func (eventV1Strategy) Fields(obj runtime.Object) fields.Set {
+	ev, ok := obj.(*eventsv1.Event)
+	if !ok {
+		return nil
+	}
+	core, _ := convertEventV1ToCore(ev)
+	coreFields := eventStrategy{}.Fields(core)
+	out := fields.Set{}
+	for v1Name, coreName := range EventV1FieldLabels {
+		if !strings.HasPrefix(v1Name, "metadata.") {
+			out[v1Name] = coreFields[coreName]
+		}
+	}
+	return out
 }

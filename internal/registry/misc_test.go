@@ -45,7 +45,9 @@ func TestHPAValidation(t *testing.T) {
 		{"min over max", func(h *autoscalingv2.HorizontalPodAutoscaler) { h.Spec.MinReplicas = ptrTo[int32](6) }, []wantErr{invalid + "spec.maxReplicas"}},
 		{"max zero", func(h *autoscalingv2.HorizontalPodAutoscaler) { h.Spec.MaxReplicas = 0 },
 			[]wantErr{invalid + "spec.maxReplicas", invalid + "spec.maxReplicas"}},
-		{"no target", func(h *autoscalingv2.HorizontalPodAutoscaler) { h.Spec.ScaleTargetRef = autoscalingv2.CrossVersionObjectReference{} },
+		{"no target", func(h *autoscalingv2.HorizontalPodAutoscaler) {
+			h.Spec.ScaleTargetRef = autoscalingv2.CrossVersionObjectReference{}
+		},
 			[]wantErr{required + "spec.scaleTargetRef.kind", required + "spec.scaleTargetRef.name"}},
 		{"metric source missing", func(h *autoscalingv2.HorizontalPodAutoscaler) {
 			h.Spec.Metrics = []autoscalingv2.MetricSpec{{Type: autoscalingv2.PodsMetricSourceType}}

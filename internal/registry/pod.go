@@ -41,8 +41,8 @@ func (podStrategy) Validate(obj runtime.Object) field.ErrorList {
 	return errs
 }
 
-func (podStrategy) ValidateUpdate(obj, old runtime.Object) field.ErrorList {
-	pod, oldPod := obj.(*corev1.Pod), old.(*corev1.Pod)
+func (s podStrategy) ValidateUpdate(obj, old runtime.Object) field.ErrorList {
+	pod, oldPod := obj.(*corev1.Pod), withDefaults(s, old).(*corev1.Pod)
 	errs := validatePodSpec(&pod.Spec, field.NewPath("spec"))
 	return append(errs, validatePodUpdate(pod, oldPod)...)
 }
@@ -99,6 +99,15 @@ func validatePodTemplateSpec(t *corev1.PodTemplateSpec, p *field.Path) field.Err
 func validateTemplateMeta(m *metav1.ObjectMeta, p *field.Path) field.ErrorList {
 	errs := metav1validation.ValidateLabels(m.Labels, p.Child("labels"))
 	return append(errs, metavalidation.ValidateAnnotations(m.Annotations, p.Child("annotations"))...)
+}
+
+// withDefaults is a defaulted copy of a stored object: upstream defaults
+// objects as it reads them, so a comparison with an object stored before
+// a default existed must not see that default as a change.
+func withDefaults(s Strategy, obj runtime.Object) runtime.Object {
+	out := obj.DeepCopyObject()
+	s.Default(out)
+	return out
 }
 
 // setGeneration sets metadata.generation of a resource without a status

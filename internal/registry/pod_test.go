@@ -336,3 +336,11 @@ func TestPodTemplateStrategy(t *testing.T) {
 	bad.Template.Spec.Containers = nil
 	checkErrs(t, update(podTemplateStrategy{}, bad, pt), required+"template.spec.containers")
 }
+
+// A pod stored before some default existed must still take label changes.
+func TestPodUpdateAgainstUndefaultedOld(t *testing.T) {
+	old := validPod()
+	pod := old.DeepCopy()
+	pod.Labels = map[string]string{"a": "b"}
+	must(t, update(podStrategy{}, pod, old))
+}

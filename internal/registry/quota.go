@@ -58,8 +58,9 @@ func (s resourceQuotaStrategy) ValidateUpdate(obj, _ runtime.Object) field.Error
 // Default fills container defaults as upstream: default limits from max,
 // default requests from default limits, then from min.
 func (limitRangeStrategy) Default(obj runtime.Object) {
-	for i := range obj.(*corev1.LimitRange).Spec.Limits {
-		it := &obj.(*corev1.LimitRange).Spec.Limits[i]
+	limits := obj.(*corev1.LimitRange).Spec.Limits
+	for i := range limits {
+		it := &limits[i]
 		for _, rl := range []corev1.ResourceList{it.Max, it.Min, it.Default, it.DefaultRequest, it.MaxLimitRequestRatio} {
 			roundResources(rl)
 		}
@@ -90,8 +91,9 @@ var limitTypes = []corev1.LimitType{corev1.LimitTypeContainer, corev1.LimitTypeP
 
 func (limitRangeStrategy) Validate(obj runtime.Object) field.ErrorList {
 	var errs field.ErrorList
-	for i := range obj.(*corev1.LimitRange).Spec.Limits {
-		it := &obj.(*corev1.LimitRange).Spec.Limits[i]
+	limits := obj.(*corev1.LimitRange).Spec.Limits
+	for i := range limits {
+		it := &limits[i]
 		ip := field.NewPath("spec", "limits").Index(i)
 		errs = append(errs, validateOneOf(ip.Child("type"), it.Type, limitTypes...)...)
 		if it.Type == corev1.LimitTypePod && len(it.Default) > 0 {

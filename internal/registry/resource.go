@@ -46,6 +46,9 @@ type Resource struct {
 	Storage     *Resource
 	ToStorage   func(runtime.Object) (runtime.Object, error)
 	FromStorage func(runtime.Object) (runtime.Object, error)
+	// FieldLabelToStorage renames this version's selectable fields to the
+	// storage version's (events.k8s.io "regarding.name" is core "involvedObject.name").
+	FieldLabelToStorage map[string]string
 }
 
 // GVR is the resource's group, version and plural name.

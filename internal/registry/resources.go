@@ -53,9 +53,10 @@ func Resources() []*Resource {
 	hpaV1.Storage, hpaV1.ToStorage, hpaV1.FromStorage = hpaV2, hpaV1ToV2, hpaV2ToV1
 	coreEvents := res[corev1.Event, *corev1.Event, corev1.EventList, *corev1.EventList]("", "v1", "events", "Event", true, eventStrategy{}).short("ev")
 	coreEvents.TTL = 3600
-	newEvents := res[eventsv1.Event, *eventsv1.Event, eventsv1.EventList, *eventsv1.EventList]("events.k8s.io", "v1", "events", "Event", true, Base{}).short("ev")
+	newEvents := res[eventsv1.Event, *eventsv1.Event, eventsv1.EventList, *eventsv1.EventList]("events.k8s.io", "v1", "events", "Event", true, eventV1Strategy{}).short("ev")
 	newEvents.Storage, newEvents.ToStorage, newEvents.FromStorage = coreEvents, eventV1ToCore, coreEventToV1
 	newEvents.TTL = 3600
+	newEvents.FieldLabelToStorage = EventV1FieldLabels
 
 	return []*Resource{
 		// core/v1
@@ -70,8 +71,8 @@ func Resources() []*Resource {
 		coreEvents,
 		res[corev1.PersistentVolume, *corev1.PersistentVolume, corev1.PersistentVolumeList, *corev1.PersistentVolumeList]("", "v1", "persistentvolumes", "PersistentVolume", false, pvStrategy{}).short("pv").status(),
 		res[corev1.PersistentVolumeClaim, *corev1.PersistentVolumeClaim, corev1.PersistentVolumeClaimList, *corev1.PersistentVolumeClaimList]("", "v1", "persistentvolumeclaims", "PersistentVolumeClaim", true, pvcStrategy{}).short("pvc").status(),
-		res[corev1.ResourceQuota, *corev1.ResourceQuota, corev1.ResourceQuotaList, *corev1.ResourceQuotaList]("", "v1", "resourcequotas", "ResourceQuota", true, Base{}).short("quota").status(),
-		res[corev1.LimitRange, *corev1.LimitRange, corev1.LimitRangeList, *corev1.LimitRangeList]("", "v1", "limitranges", "LimitRange", true, Base{}).short("limits"),
+		res[corev1.ResourceQuota, *corev1.ResourceQuota, corev1.ResourceQuotaList, *corev1.ResourceQuotaList]("", "v1", "resourcequotas", "ResourceQuota", true, resourceQuotaStrategy{}).short("quota").status(),
+		res[corev1.LimitRange, *corev1.LimitRange, corev1.LimitRangeList, *corev1.LimitRangeList]("", "v1", "limitranges", "LimitRange", true, limitRangeStrategy{}).short("limits"),
 		res[corev1.ReplicationController, *corev1.ReplicationController, corev1.ReplicationControllerList, *corev1.ReplicationControllerList]("", "v1", "replicationcontrollers", "ReplicationController", true, rcStrategy{}).short("rc").cats(all...).status().scale(rcScale),
 		res[corev1.PodTemplate, *corev1.PodTemplate, corev1.PodTemplateList, *corev1.PodTemplateList]("", "v1", "podtemplates", "PodTemplate", true, podTemplateStrategy{}),
 		// apps/v1
@@ -79,7 +80,7 @@ func Resources() []*Resource {
 		res[appsv1.ReplicaSet, *appsv1.ReplicaSet, appsv1.ReplicaSetList, *appsv1.ReplicaSetList]("apps", "v1", "replicasets", "ReplicaSet", true, replicaSetStrategy{}).short("rs").cats(all...).status().scale(replicaSetScale),
 		res[appsv1.DaemonSet, *appsv1.DaemonSet, appsv1.DaemonSetList, *appsv1.DaemonSetList]("apps", "v1", "daemonsets", "DaemonSet", true, daemonSetStrategy{}).short("ds").cats(all...).status(),
 		res[appsv1.StatefulSet, *appsv1.StatefulSet, appsv1.StatefulSetList, *appsv1.StatefulSetList]("apps", "v1", "statefulsets", "StatefulSet", true, statefulSetStrategy{}).short("sts").cats(all...).status().scale(statefulSetScale),
-		res[appsv1.ControllerRevision, *appsv1.ControllerRevision, appsv1.ControllerRevisionList, *appsv1.ControllerRevisionList]("apps", "v1", "controllerrevisions", "ControllerRevision", true, Base{}),
+		res[appsv1.ControllerRevision, *appsv1.ControllerRevision, appsv1.ControllerRevisionList, *appsv1.ControllerRevisionList]("apps", "v1", "controllerrevisions", "ControllerRevision", true, controllerRevisionStrategy{}),
 		// batch/v1
 		res[batchv1.Job, *batchv1.Job, batchv1.JobList, *batchv1.JobList]("batch", "v1", "jobs", "Job", true, jobStrategy{}).cats(all...).status(),
 		res[batchv1.CronJob, *batchv1.CronJob, batchv1.CronJobList, *batchv1.CronJobList]("batch", "v1", "cronjobs", "CronJob", true, cronJobStrategy{}).short("cj").cats(all...).status(),
@@ -87,19 +88,19 @@ func Resources() []*Resource {
 		hpaV2, hpaV1,
 		// networking.k8s.io/v1
 		res[networkingv1.Ingress, *networkingv1.Ingress, networkingv1.IngressList, *networkingv1.IngressList]("networking.k8s.io", "v1", "ingresses", "Ingress", true, ingressStrategy{}).short("ing").status(),
-		res[networkingv1.IngressClass, *networkingv1.IngressClass, networkingv1.IngressClassList, *networkingv1.IngressClassList]("networking.k8s.io", "v1", "ingressclasses", "IngressClass", false, Base{}),
+		res[networkingv1.IngressClass, *networkingv1.IngressClass, networkingv1.IngressClassList, *networkingv1.IngressClassList]("networking.k8s.io", "v1", "ingressclasses", "IngressClass", false, ingressClassStrategy{}),
 		res[networkingv1.NetworkPolicy, *networkingv1.NetworkPolicy, networkingv1.NetworkPolicyList, *networkingv1.NetworkPolicyList]("networking.k8s.io", "v1", "networkpolicies", "NetworkPolicy", true, networkPolicyStrategy{}).short("netpol"),
 		// discovery.k8s.io/v1
 		res[discoveryv1.EndpointSlice, *discoveryv1.EndpointSlice, discoveryv1.EndpointSliceList, *discoveryv1.EndpointSliceList]("discovery.k8s.io", "v1", "endpointslices", "EndpointSlice", true, endpointSliceStrategy{}),
 		// coordination.k8s.io/v1
-		res[coordinationv1.Lease, *coordinationv1.Lease, coordinationv1.LeaseList, *coordinationv1.LeaseList]("coordination.k8s.io", "v1", "leases", "Lease", true, Base{}),
+		res[coordinationv1.Lease, *coordinationv1.Lease, coordinationv1.LeaseList, *coordinationv1.LeaseList]("coordination.k8s.io", "v1", "leases", "Lease", true, leaseStrategy{}),
 		// events.k8s.io/v1
 		newEvents,
 		// rbac.authorization.k8s.io/v1
-		res[rbacv1.Role, *rbacv1.Role, rbacv1.RoleList, *rbacv1.RoleList]("rbac.authorization.k8s.io", "v1", "roles", "Role", true, Base{}).names(pathSegment),
-		res[rbacv1.ClusterRole, *rbacv1.ClusterRole, rbacv1.ClusterRoleList, *rbacv1.ClusterRoleList]("rbac.authorization.k8s.io", "v1", "clusterroles", "ClusterRole", false, Base{}).names(pathSegment),
-		res[rbacv1.RoleBinding, *rbacv1.RoleBinding, rbacv1.RoleBindingList, *rbacv1.RoleBindingList]("rbac.authorization.k8s.io", "v1", "rolebindings", "RoleBinding", true, Base{}).names(pathSegment),
-		res[rbacv1.ClusterRoleBinding, *rbacv1.ClusterRoleBinding, rbacv1.ClusterRoleBindingList, *rbacv1.ClusterRoleBindingList]("rbac.authorization.k8s.io", "v1", "clusterrolebindings", "ClusterRoleBinding", false, Base{}).names(pathSegment),
+		res[rbacv1.Role, *rbacv1.Role, rbacv1.RoleList, *rbacv1.RoleList]("rbac.authorization.k8s.io", "v1", "roles", "Role", true, roleStrategy{}).names(pathSegment),
+		res[rbacv1.ClusterRole, *rbacv1.ClusterRole, rbacv1.ClusterRoleList, *rbacv1.ClusterRoleList]("rbac.authorization.k8s.io", "v1", "clusterroles", "ClusterRole", false, clusterRoleStrategy{}).names(pathSegment),
+		res[rbacv1.RoleBinding, *rbacv1.RoleBinding, rbacv1.RoleBindingList, *rbacv1.RoleBindingList]("rbac.authorization.k8s.io", "v1", "rolebindings", "RoleBinding", true, roleBindingStrategy{}).names(pathSegment),
+		res[rbacv1.ClusterRoleBinding, *rbacv1.ClusterRoleBinding, rbacv1.ClusterRoleBindingList, *rbacv1.ClusterRoleBindingList]("rbac.authorization.k8s.io", "v1", "clusterrolebindings", "ClusterRoleBinding", false, clusterRoleBindingStrategy{}).names(pathSegment),
 		// storage.k8s.io/v1
 		res[storagev1.StorageClass, *storagev1.StorageClass, storagev1.StorageClassList, *storagev1.StorageClassList]("storage.k8s.io", "v1", "storageclasses", "StorageClass", false, storageClassStrategy{}).short("sc"),
 		// scheduling.k8s.io/v1

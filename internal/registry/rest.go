@@ -121,12 +121,17 @@ func (r *REST) Create(ctx context.Context, ns string, obj runtime.Object, opts W
 	}
 	obj.GetObjectKind().SetGroupVersionKind(r.Res.GVK())
 	generated := m.GetName() == "" && m.GetGenerateName() != ""
+	if !generated {
+		return r.create(ctx, ns, obj, m, opts)
+	}
 	for attempt := 0; ; attempt++ {
-		if generated {
-			m.SetName(m.GetGenerateName() + rand.String(5))
-		}
-		out, err := r.create(ctx, ns, obj, m, opts)
-		if generated && apierrors.IsAlreadyExists(err) && attempt < 8 {
+		// Each attempt starts from the client's object: a failed attempt
+		// has already defaulted it with its own name (a Job's labels).
+		try := obj.DeepCopyObject()
+		tm, _ := meta.Accessor(try)
+		tm.SetName(m.GetGenerateName() + rand.String(5))
+		out, err := r.create(ctx, ns, try, tm, opts)
+		if apierrors.IsAlreadyExists(err) && attempt < 8 {
 			continue
 		}
 		return out, err

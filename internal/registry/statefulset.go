@@ -124,7 +124,7 @@ const statefulSetUpdateForbidden = "updates to statefulset spec for fields other
 	"'revisionHistoryLimit', 'persistentVolumeClaimRetentionPolicy' and 'minReadySeconds' are forbidden"
 
 func (s statefulSetStrategy) ValidateUpdate(obj, old runtime.Object) field.ErrorList {
-	ss, o := obj.(*appsv1.StatefulSet), old.(*appsv1.StatefulSet)
+	ss, o := obj.(*appsv1.StatefulSet), withDefaults(s, old).(*appsv1.StatefulSet)
 	errs := s.Validate(obj)
 	rest := ss.Spec.DeepCopy()
 	rest.Replicas = o.Spec.Replicas
