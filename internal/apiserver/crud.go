@@ -41,12 +41,7 @@ func (s *Server) handleCreate(w http.ResponseWriter, r *http.Request, sv *served
 		s.writeError(w, r, notFound())
 		return
 	}
-	data, err := readBody(r)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	obj, err := s.decodeBody(w, r, sv.res, data, contentType(r))
+	obj, err := s.readObject(w, r, sv.res)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -65,12 +60,7 @@ func (s *Server) handleCreate(w http.ResponseWriter, r *http.Request, sv *served
 }
 
 func (s *Server) handleUpdate(w http.ResponseWriter, r *http.Request, sv *served, ns, name, sub string) {
-	data, err := readBody(r)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	obj, err := s.decodeBody(w, r, sv.res, data, contentType(r))
+	obj, err := s.readObject(w, r, sv.res)
 	if err != nil {
 		s.writeError(w, r, err)
 		return

@@ -57,6 +57,15 @@ func fieldValidation(r *http.Request) (string, error) {
 	return "", apierrors.NewBadRequest(fmt.Sprintf("fieldValidation parameter unsupported: %s", v))
 }
 
+// readObject reads and decodes a request body into a new object of res.
+func (s *Server) readObject(w http.ResponseWriter, r *http.Request, res *registry.Resource) (runtime.Object, error) {
+	data, err := readBody(r)
+	if err != nil {
+		return nil, err
+	}
+	return s.decodeBody(w, r, res, data, contentType(r))
+}
+
 // decodeBody decodes a create or update body into a new object of res,
 // checking that its apiVersion and kind are the resource's.
 func (s *Server) decodeBody(w http.ResponseWriter, r *http.Request, res *registry.Resource, data []byte, ct string) (runtime.Object, error) {

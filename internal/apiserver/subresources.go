@@ -111,12 +111,7 @@ func (s *Server) serveBinding(w http.ResponseWriter, r *http.Request, sv *served
 		s.writeError(w, r, notFound())
 		return
 	}
-	body, err := readBody(r)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	obj, err := s.decodeBody(w, r, bindingResource, body, contentType(r))
+	obj, err := s.readObject(w, r, bindingResource)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -186,12 +181,7 @@ func (s *Server) serveEviction(w http.ResponseWriter, r *http.Request, sv *serve
 		s.writeError(w, r, notFound())
 		return
 	}
-	body, err := readBody(r)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	obj, err := s.decodeBody(w, r, evictionResource, body, contentType(r))
+	obj, err := s.readObject(w, r, evictionResource)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -296,12 +286,7 @@ func (s *Server) serveFinalize(w http.ResponseWriter, r *http.Request, sv *serve
 		s.writeError(w, r, notFound())
 		return
 	}
-	body, err := readBody(r)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	obj, err := s.decodeBody(w, r, sv.res, body, contentType(r))
+	obj, err := s.readObject(w, r, sv.res)
 	if err != nil {
 		s.writeError(w, r, err)
 		return

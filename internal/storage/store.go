@@ -134,44 +134,20 @@ type UpdateFunc func(cur runtime.Object) (runtime.Object, error)
 // without a concurrent write in between (optimistic concurrency on the
 // object's revision). Client-side preconditions belong inside fn.
 func (s *Store) Update(ctx context.Context, key string, fn UpdateFunc) (runtime.Object, error) {
-	resp, err := s.client.Get(ctx, key)
-	if err != nil {
-		return nil, err
-	}
-	for {
-		if len(resp.Kvs) == 0 {
-			return nil, s.notFound(key)
-		}
-		kv := resp.Kvs[0]
-		cur, err := s.decode(kv.Value, kv.ModRevision)
-		if err != nil {
-			return nil, err
-		}
+	return s.casLoop(ctx, key, func(cur runtime.Object, stored []byte) (runtime.Object, clientv3.Op, bool, error) {
 		next, err := fn(cur)
 		if err != nil {
-			return nil, err
+			return nil, clientv3.Op{}, false, err
 		}
 		data, err := s.encode(next)
 		if err != nil {
-			return nil, err
+			return nil, clientv3.Op{}, false, err
 		}
-		if bytes.Equal(data, kv.Value) {
-			// Nothing changed: no write, and the resourceVersion stays.
-			return next, setRV(next, uint64(kv.ModRevision))
+		if bytes.Equal(data, stored) {
+			return next, clientv3.Op{}, false, nil // nothing changed: no write, same resourceVersion
 		}
-		txn, err := s.client.Txn(ctx).
-			If(clientv3.Compare(clientv3.ModRevision(key), "=", kv.ModRevision)).
-			Then(clientv3.OpPut(key, string(data), clientv3.WithIgnoreLease())).
-			Else(clientv3.OpGet(key)).
-			Commit()
-		if err != nil {
-			return nil, writeError(err)
-		}
-		if txn.Succeeded {
-			return next, setRV(next, uint64(txn.Header.Revision))
-		}
-		resp = (*clientv3.GetResponse)(txn.Responses[0].GetResponseRange())
-	}
+		return next, clientv3.OpPut(key, string(data), clientv3.WithIgnoreLease()), true, nil
+	})
 }
 
 // DeleteFunc checks preconditions against the current object before delete.
@@ -180,6 +156,23 @@ type DeleteFunc func(cur runtime.Object) error
 // Delete removes the object if check accepts its current state, retrying when
 // the object changes in between. It returns the last state.
 func (s *Store) Delete(ctx context.Context, key string, check DeleteFunc) (runtime.Object, error) {
+	return s.casLoop(ctx, key, func(cur runtime.Object, _ []byte) (runtime.Object, clientv3.Op, bool, error) {
+		if check != nil {
+			if err := check(cur); err != nil {
+				return nil, clientv3.Op{}, false, err
+			}
+		}
+		return cur, clientv3.OpDelete(key), true, nil
+	})
+}
+
+// casStep decides, from the current object and its stored bytes, the
+// result and the write to commit (write=false: return result unwritten).
+type casStep func(cur runtime.Object, stored []byte) (result runtime.Object, op clientv3.Op, write bool, err error)
+
+// casLoop reads key, asks step what to write, and commits it only if the
+// key's revision is unchanged, starting over from the newer state if not.
+func (s *Store) casLoop(ctx context.Context, key string, step casStep) (runtime.Object, error) {
 	resp, err := s.client.Get(ctx, key)
 	if err != nil {
 		return nil, err
@@ -193,21 +186,23 @@ func (s *Store) Delete(ctx context.Context, key string, check DeleteFunc) (runti
 		if err != nil {
 			return nil, err
 		}
-		if check != nil {
-			if err := check(cur); err != nil {
-				return nil, err
-			}
-		}
-		txn, err := s.client.Txn(ctx).
-			If(clientv3.Compare(clientv3.ModRevision(key), "=", kv.ModRevision)).
-			Then(clientv3.OpDelete(key)).
-			Else(clientv3.OpGet(key)).
-			Commit()
+		out, op, write, err := step(cur, kv.Value)
 		if err != nil {
 			return nil, err
 		}
+		if !write {
+			return out, setRV(out, uint64(kv.ModRevision))
+		}
+		txn, err := s.client.Txn(ctx).
+			If(clientv3.Compare(clientv3.ModRevision(key), "=", kv.ModRevision)).
+			Then(op).
+			Else(clientv3.OpGet(key)).
+			Commit()
+		if err != nil {
+			return nil, writeError(err)
+		}
 		if txn.Succeeded {
-			return cur, setRV(cur, uint64(txn.Header.Revision))
+			return out, setRV(out, uint64(txn.Header.Revision))
 		}
 		resp = (*clientv3.GetResponse)(txn.Responses[0].GetResponseRange())
 	}
