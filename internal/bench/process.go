@@ -92,6 +92,48 @@ func (p *serverProcess) rssBytes() (int64, error) {
 	return 0, fmt.Errorf("no VmRSS in /proc/%d/status", p.cmd.Process.Pid)
 }
 
+// memory is a process's resident memory split by kind, from /proc/PID/smaps.
+type memory struct {
+	RSS, Anon, File int64 // bytes resident: all, anonymous, file-backed (the binary)
+	Referenced      int64 // bytes touched since clearRefs: the working set
+}
+
+// clearRefs resets the kernel's referenced bits so memory() can tell which
+// pages the process touches from now on.
+func (p *serverProcess) clearRefs() error {
+	return os.WriteFile(fmt.Sprintf("/proc/%d/clear_refs", p.cmd.Process.Pid), []byte("1"), 0)
+}
+
+func (p *serverProcess) memory() (memory, error) {
+	f, err := os.Open(fmt.Sprintf("/proc/%d/smaps", p.cmd.Process.Pid))
+	if err != nil {
+		return memory{}, err
+	}
+	defer f.Close()
+	var m memory
+	file := false
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		fields := strings.Fields(sc.Text())
+		switch {
+		case len(fields) >= 5 && strings.Contains(fields[0], "-"):
+			file = len(fields) >= 6 && strings.HasPrefix(fields[5], "/")
+		case len(fields) == 3 && fields[0] == "Rss:":
+			kb, _ := strconv.ParseInt(fields[1], 10, 64)
+			m.RSS += kb << 10
+			if file {
+				m.File += kb << 10
+			} else {
+				m.Anon += kb << 10
+			}
+		case len(fields) == 3 && fields[0] == "Referenced:":
+			kb, _ := strconv.ParseInt(fields[1], 10, 64)
+			m.Referenced += kb << 10
+		}
+	}
+	return m, sc.Err()
+}
+
 func (p *serverProcess) stop() {
 	p.cmd.Process.Signal(syscall.SIGTERM)
 	done := make(chan struct{})
