@@ -14,7 +14,6 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
-	"k8s.io/client-go/discovery"
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes"
@@ -26,7 +25,8 @@ import (
 type Controller struct {
 	client kubernetes.Interface
 	dyn    dynamic.Interface
-	disc   discovery.DiscoveryInterface
+	// resources lists the served namespaced resources (discovery).
+	resources func() ([]*metav1.APIResourceList, error)
 	lister cache.Indexer
 	queue  workqueue.TypedRateLimitingInterface[string]
 	synced cache.InformerSynced
@@ -35,7 +35,7 @@ type Controller struct {
 // New wires the controller to a shared informer factory.
 func New(client kubernetes.Interface, dyn dynamic.Interface, f informers.SharedInformerFactory) *Controller {
 	inf := f.Core().V1().Namespaces().Informer()
-	c := &Controller{client: client, dyn: dyn, disc: client.Discovery(), lister: inf.GetIndexer(), synced: inf.HasSynced,
+	c := &Controller{client: client, dyn: dyn, resources: client.Discovery().ServerPreferredNamespacedResources, lister: inf.GetIndexer(), synced: inf.HasSynced,
 		queue: workqueue.NewTypedRateLimitingQueueWithConfig(workqueue.DefaultTypedControllerRateLimiter[string](),
 			workqueue.TypedRateLimitingQueueConfig[string]{Name: "namespace"})}
 	inf.AddEventHandler(cache.ResourceEventHandlerFuncs{
@@ -116,7 +116,7 @@ func (c *Controller) Reconcile(ctx context.Context, name string) (time.Duration,
 
 // namespacedResources lists what can be listed and deleted in a namespace.
 func (c *Controller) namespacedResources() ([]schema.GroupVersionResource, error) {
-	lists, err := c.disc.ServerPreferredNamespacedResources()
+	lists, err := c.resources()
 	if err != nil && len(lists) == 0 {
 		return nil, err
 	}
