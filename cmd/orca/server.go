@@ -15,6 +15,7 @@ import (
 
 	"orca/internal/apiserver"
 	"orca/internal/controller"
+	"orca/internal/scheduler"
 )
 
 func serverCmd() *cobra.Command {
@@ -75,6 +76,11 @@ func runServer(cfg apiserver.Config) error {
 			return
 		}
 		slog.Info("orca server ready", "url", s.URL(), "kubeconfig", s.KubeconfigPath(), "startup", time.Since(start).Round(time.Millisecond))
+		go func() {
+			if err := scheduler.Run(ctx, s.LoopbackConfig(), scheduler.Options{LeaderElect: true}); err != nil {
+				slog.Error("scheduler stopped", "err", err)
+			}
+		}()
 		if err := controller.Run(ctx, s.LoopbackConfig()); err != nil {
 			slog.Error("controllers stopped", "err", err)
 		}

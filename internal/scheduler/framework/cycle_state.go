@@ -14,11 +14,11 @@ type StateData interface {
 }
 
 // CycleState is the per-scheduling-cycle key/value store. Writes happen in
-// PreFilter/PreScore; reads happen concurrently from Filter/Score, so the
-// map is guarded.
+// PreFilter/PreScore; reads happen concurrently from Filter/Score on every
+// node, so reads must not contend: sync.Map loads are lock-free where an
+// RWMutex would bounce one cache line between all workers.
 type CycleState struct {
-	mu   sync.RWMutex
-	data map[string]StateData
+	data sync.Map // string -> StateData
 	// skipFilter / skipScore are the plugins that returned Skip this cycle.
 	skipFilter map[string]bool
 	skipScore  map[string]bool
@@ -26,31 +26,25 @@ type CycleState struct {
 
 // NewCycleState returns an empty state for one scheduling attempt.
 func NewCycleState() *CycleState {
-	return &CycleState{data: map[string]StateData{}, skipFilter: map[string]bool{}, skipScore: map[string]bool{}}
+	return &CycleState{skipFilter: map[string]bool{}, skipScore: map[string]bool{}}
 }
 
 // Read returns the data stored under key or an error naming the key.
 func (c *CycleState) Read(key string) (StateData, error) {
-	c.mu.RLock()
-	defer c.mu.RUnlock()
-	if v, ok := c.data[key]; ok {
-		return v, nil
+	if v, ok := c.data.Load(key); ok {
+		return v.(StateData), nil
 	}
 	return nil, fmt.Errorf("reading %q from cycleState: not found", key)
 }
 
 // Write stores data under key, replacing any previous value.
 func (c *CycleState) Write(key string, v StateData) {
-	c.mu.Lock()
-	c.data[key] = v
-	c.mu.Unlock()
+	c.data.Store(key, v)
 }
 
 // Delete removes key.
 func (c *CycleState) Delete(key string) {
-	c.mu.Lock()
-	delete(c.data, key)
-	c.mu.Unlock()
+	c.data.Delete(key)
 }
 
 // Clone deep-copies the store through each value's Clone.
@@ -58,12 +52,11 @@ func (c *CycleState) Clone() *CycleState {
 	if c == nil {
 		return nil
 	}
-	c.mu.RLock()
-	defer c.mu.RUnlock()
 	out := NewCycleState()
-	for k, v := range c.data {
-		out.data[k] = v.Clone()
-	}
+	c.data.Range(func(k, v any) bool {
+		out.data.Store(k, v.(StateData).Clone())
+		return true
+	})
 	for k := range c.skipFilter {
 		out.skipFilter[k] = true
 	}

@@ -89,13 +89,16 @@ func (s *Status) Plugin() string {
 	return s.plugin
 }
 
-// WithPlugin records the failing plugin; the runner calls it so plugins
-// need not name themselves in every return.
+// WithPlugin returns a copy naming the failing plugin; the runner calls it
+// so plugins need not name themselves. It copies because a plugin may
+// return one shared Status for many nodes concurrently.
 func (s *Status) WithPlugin(name string) *Status {
-	if s != nil {
-		s.plugin = name
+	if s == nil {
+		return nil
 	}
-	return s
+	c := *s
+	c.plugin = name
+	return &c
 }
 
 // AsError returns the status as an error; nil for success and skip.

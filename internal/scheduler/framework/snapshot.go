@@ -1,0 +1,102 @@
+package framework
+
+import (
+	"fmt"
+
+	v1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/labels"
+)
+
+// Snapshot is the immutable cluster view one scheduling cycle works on.
+type Snapshot struct {
+	nodes                    []*NodeInfo
+	byName                   map[string]*NodeInfo
+	havePodsWithAffinity     []*NodeInfo
+	havePodsWithRequiredAnti []*NodeInfo
+	namespaceLabels          map[string]labels.Set
+}
+
+// NewSnapshot builds a snapshot from nodes and the pods bound to them.
+// Pods whose node is unknown are ignored. nsLabels gives each namespace's
+// labels for namespaceSelector in pod (anti-)affinity.
+func NewSnapshot(pods []*v1.Pod, nodes []*v1.Node, nsLabels map[string]map[string]string) *Snapshot {
+	infos := make([]*NodeInfo, 0, len(nodes))
+	byName := make(map[string]*NodeInfo, len(nodes))
+	for _, n := range nodes {
+		ni := NewNodeInfo()
+		ni.SetNode(n)
+		infos = append(infos, ni)
+		byName[n.Name] = ni
+	}
+	for _, p := range pods {
+		if ni := byName[p.Spec.NodeName]; ni != nil {
+			ni.AddPod(p)
+		}
+	}
+	setImageStates(infos)
+	return NewSnapshotFromNodeInfos(infos, nsLabels)
+}
+
+// NewSnapshotFromNodeInfos wraps prepared NodeInfos (e.g. from a cache).
+func NewSnapshotFromNodeInfos(infos []*NodeInfo, nsLabels map[string]map[string]string) *Snapshot {
+	s := &Snapshot{nodes: infos, byName: make(map[string]*NodeInfo, len(infos)), namespaceLabels: map[string]labels.Set{}}
+	for _, ni := range infos {
+		s.byName[ni.NodeName()] = ni
+		if len(ni.PodsWithAffinity) > 0 {
+			s.havePodsWithAffinity = append(s.havePodsWithAffinity, ni)
+		}
+		if len(ni.PodsWithRequiredAntiAffinity) > 0 {
+			s.havePodsWithRequiredAnti = append(s.havePodsWithRequiredAnti, ni)
+		}
+	}
+	for ns, l := range nsLabels {
+		s.namespaceLabels[ns] = labels.Set(l)
+	}
+	return s
+}
+
+// setImageStates fills ImageStates from node status; NumNodes counts the
+// nodes holding each image name so ImageLocality can penalise rare images.
+func setImageStates(infos []*NodeInfo) {
+	count := map[string]int{}
+	for _, ni := range infos {
+		for _, img := range ni.node.Status.Images {
+			for _, name := range img.Names {
+				count[name]++
+			}
+		}
+	}
+	for _, ni := range infos {
+		for _, img := range ni.node.Status.Images {
+			for _, name := range img.Names {
+				ni.ImageStates[name] = &ImageStateSummary{Size: img.SizeBytes, NumNodes: count[name]}
+			}
+		}
+	}
+}
+
+// List returns all nodes in snapshot order.
+func (s *Snapshot) List() []*NodeInfo { return s.nodes }
+
+// NumNodes is len(List()).
+func (s *Snapshot) NumNodes() int { return len(s.nodes) }
+
+// Get looks a node up by name.
+func (s *Snapshot) Get(name string) (*NodeInfo, error) {
+	if ni, ok := s.byName[name]; ok {
+		return ni, nil
+	}
+	return nil, fmt.Errorf("nodeinfo not found for node name %q", name)
+}
+
+// HavePodsWithAffinityList lists nodes hosting pods with (anti-)affinity.
+func (s *Snapshot) HavePodsWithAffinityList() []*NodeInfo { return s.havePodsWithAffinity }
+
+// HavePodsWithRequiredAntiAffinityList lists nodes hosting pods with
+// required anti-affinity, the only ones that can reject a newcomer.
+func (s *Snapshot) HavePodsWithRequiredAntiAffinityList() []*NodeInfo {
+	return s.havePodsWithRequiredAnti
+}
+
+// NamespaceLabels returns the labels of a namespace (nil if unknown).
+func (s *Snapshot) NamespaceLabels(ns string) labels.Set { return s.namespaceLabels[ns] }

@@ -1,0 +1,106 @@
+package scheduler
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"os"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/uuid"
+	"k8s.io/client-go/informers"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/kubernetes/scheme"
+	typedcorev1 "k8s.io/client-go/kubernetes/typed/core/v1"
+	"k8s.io/client-go/rest"
+	"k8s.io/client-go/tools/leaderelection"
+	"k8s.io/client-go/tools/leaderelection/resourcelock"
+	"k8s.io/client-go/tools/record"
+
+	"orca/internal/scheduler/framework"
+	"orca/internal/scheduler/plugins"
+)
+
+// Options configure a running scheduler.
+type Options struct {
+	// LeaderElect makes replicas take turns on a Lease (kube-system/kube-scheduler).
+	LeaderElect bool
+	// Identity names this replica in the Lease; default hostname_uuid.
+	Identity string
+	// LeaseDuration, RenewDeadline, RetryPeriod as kube-scheduler's flags.
+	LeaseDuration, RenewDeadline, RetryPeriod time.Duration
+	// Plugins builds the profile's plugins; nil means upstream's default profile.
+	Plugins func(plugins.VolumeLister) []framework.PluginWeight
+	// PercentageOfNodesToScore: 0 is the adaptive default.
+	PercentageOfNodesToScore int32
+}
+
+func (o *Options) setDefaults() {
+	if o.Identity == "" {
+		host, _ := os.Hostname()
+		o.Identity = host + "_" + string(uuid.NewUUID())
+	}
+	if o.LeaseDuration == 0 {
+		o.LeaseDuration, o.RenewDeadline, o.RetryPeriod = 15*time.Second, 10*time.Second, 2*time.Second
+	}
+}
+
+// Run starts the scheduler against the API server at cfg and blocks until
+// ctx ends. With leader election it schedules only while it holds the Lease.
+func Run(ctx context.Context, cfg *rest.Config, o Options) error {
+	o.setDefaults()
+	cfg = rest.CopyConfig(cfg)
+	cfg.QPS, cfg.Burst = -1, -1
+	cfg.UserAgent = "orca-scheduler"
+	client, err := kubernetes.NewForConfig(cfg)
+	if err != nil {
+		return err
+	}
+	if o.Plugins == nil {
+		o.Plugins = plugins.DefaultPlugins
+	}
+	if !o.LeaderElect {
+		return runScheduler(ctx, client, o)
+	}
+	lock := &resourcelock.LeaseLock{
+		LeaseMeta:  metav1.ObjectMeta{Namespace: "kube-system", Name: "kube-scheduler"},
+		Client:     client.CoordinationV1(),
+		LockConfig: resourcelock.ResourceLockConfig{Identity: o.Identity},
+	}
+	leaderelection.RunOrDie(ctx, leaderelection.LeaderElectionConfig{
+		Lock: lock, ReleaseOnCancel: true, Name: "kube-scheduler",
+		LeaseDuration: o.LeaseDuration, RenewDeadline: o.RenewDeadline, RetryPeriod: o.RetryPeriod,
+		Callbacks: leaderelection.LeaderCallbacks{
+			OnStartedLeading: func(ctx context.Context) {
+				slog.Info("scheduler leading", "identity", o.Identity)
+				if err := runScheduler(ctx, client, o); err != nil {
+					slog.Error("scheduler", "err", err)
+				}
+			},
+			OnStoppedLeading: func() { slog.Info("scheduler lost its lease", "identity", o.Identity) },
+		},
+	})
+	return nil
+}
+
+func runScheduler(ctx context.Context, client kubernetes.Interface, o Options) error {
+	broadcaster := record.NewBroadcaster(record.WithContext(ctx))
+	broadcaster.StartRecordingToSink(&typedcorev1.EventSinkImpl{Interface: client.CoreV1().Events("")})
+	defer broadcaster.Shutdown()
+	recorder := broadcaster.NewRecorder(scheme.Scheme, corev1.EventSource{Component: DefaultSchedulerName})
+	factory := informers.NewSharedInformerFactory(client, 0)
+	fwk, err := framework.New(o.Plugins(newVolumeLister(factory)), rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 0)))
+	if err != nil {
+		return fmt.Errorf("scheduler profile: %w", err)
+	}
+	fwk.PercentageOfNodesToScore = o.PercentageOfNodesToScore
+	s := New(client, factory, fwk, recorder)
+	factory.Start(ctx.Done())
+	defer factory.Shutdown()
+	factory.WaitForCacheSync(ctx.Done())
+	s.Run(ctx)
+	return nil
+}
