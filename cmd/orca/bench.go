@@ -37,6 +37,33 @@ func benchCmd() *cobra.Command {
 	f.IntVar(&o.WritesPerUser, "writes", 100, "ConfigMaps each client creates")
 	f.IntVar(&o.Watchers, "watchers", 1000, "concurrent pod watchers")
 	f.IntVar(&o.WatchWrites, "watch-writes", 100, "pods created while watched")
-	cmd.AddCommand(api)
+	cmd.AddCommand(api, benchSchedulerCmd())
+	return cmd
+}
+
+func benchSchedulerCmd() *cobra.Command {
+	o := bench.SchedulerOptions{}
+	cmd := &cobra.Command{
+		Use:   "scheduler",
+		Short: "Scheduling throughput and CPU per pod: N nodes, M pending pods, then `orca scheduler`",
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			self, err := os.Executable()
+			if err != nil {
+				return err
+			}
+			o.Binary = self
+			rep, err := bench.Scheduler(cmd.Context(), o)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintln(cmd.OutOrStdout(), "orca bench scheduler")
+			rep.Print(cmd.OutOrStdout())
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.IntVar(&o.Nodes, "nodes", 1000, "Node objects to create")
+	f.IntVar(&o.Pods, "pods", 10000, "pods to schedule")
+	f.IntVar(&o.Clients, "clients", 50, "concurrent creators")
 	return cmd
 }

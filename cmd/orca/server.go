@@ -22,6 +22,7 @@ func serverCmd() *cobra.Command {
 	var cfg apiserver.Config
 	var bind, advertise, etcdServers string
 	var logLevel string
+	var disableScheduler bool
 	cmd := &cobra.Command{
 		Use:   "server",
 		Short: "Run the control plane: API server on etcd (embedded unless --etcd-servers is given)",
@@ -39,7 +40,7 @@ func serverCmd() *cobra.Command {
 			if etcdServers != "" {
 				cfg.Etcd.Servers = strings.Split(etcdServers, ",")
 			}
-			return runServer(cfg)
+			return runServer(cfg, disableScheduler)
 		},
 	}
 	f := cmd.Flags()
@@ -59,10 +60,11 @@ func serverCmd() *cobra.Command {
 	f.StringVar(&cfg.ClientCAFile, "client-ca-file", "", "CA that signs client certificates (default: the cluster CA)")
 	f.StringVar(&cfg.KubeconfigOut, "write-kubeconfig", "", "where to write the admin kubeconfig (default <data-dir>/admin.kubeconfig)")
 	f.StringVar(&logLevel, "log-level", "info", "debug, info, warn or error")
+	f.BoolVar(&disableScheduler, "disable-scheduler", false, "do not run the in-process scheduler (run `orca scheduler` elsewhere)")
 	return cmd
 }
 
-func runServer(cfg apiserver.Config) error {
+func runServer(cfg apiserver.Config, disableScheduler bool) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	start := time.Now()
@@ -76,11 +78,13 @@ func runServer(cfg apiserver.Config) error {
 			return
 		}
 		slog.Info("orca server ready", "url", s.URL(), "kubeconfig", s.KubeconfigPath(), "startup", time.Since(start).Round(time.Millisecond))
-		go func() {
-			if err := scheduler.Run(ctx, s.LoopbackConfig(), scheduler.Options{LeaderElect: true}); err != nil {
-				slog.Error("scheduler stopped", "err", err)
-			}
-		}()
+		if !disableScheduler {
+			go func() {
+				if err := scheduler.Run(ctx, s.LoopbackConfig(), scheduler.Options{LeaderElect: true}); err != nil {
+					slog.Error("scheduler stopped", "err", err)
+				}
+			}()
+		}
 		if err := controller.Run(ctx, s.LoopbackConfig()); err != nil {
 			slog.Error("controllers stopped", "err", err)
 		}

@@ -98,15 +98,17 @@ func (ws *watchStream) serve(wt *storage.Watch, opts storage.ListOptions, timeou
 	ws.flush()
 	timer := time.NewTimer(timeout)
 	defer timer.Stop()
+	var batch []storage.WatchEvent
 	for {
 		select {
-		case e := <-wt.Events():
-			if !ws.send(e) {
-				return
+		case <-wt.Ready():
+			batch = wt.Drain(batch)
+			for _, e := range batch {
+				if !ws.send(e) {
+					return
+				}
 			}
-			if len(wt.Events()) == 0 {
-				ws.flush()
-			}
+			ws.flush()
 		case <-wt.Done():
 			return
 		case <-timer.C:

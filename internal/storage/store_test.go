@@ -208,11 +208,17 @@ func TestListSemantics(t *testing.T) {
 	}
 }
 
+// next returns the watcher's next event, buffering what Drain hands over.
 func next(t *testing.T, w *Watch) WatchEvent {
 	t.Helper()
+	if q := queued[w]; len(q) > 0 {
+		queued[w] = q[1:]
+		return q[0]
+	}
 	select {
-	case e := <-w.Events():
-		return e
+	case <-w.Ready():
+		queued[w] = w.Drain(nil)
+		return next(t, w)
 	case <-w.Done():
 		t.Fatal("watch ended")
 	case <-time.After(5 * time.Second):
@@ -220,6 +226,8 @@ func next(t *testing.T, w *Watch) WatchEvent {
 	}
 	return WatchEvent{}
 }
+
+var queued = map[*Watch][]WatchEvent{}
 
 func TestWatchResumeAndSelectors(t *testing.T) {
 	s := newTestStore(t, CacheOptions{})

@@ -3,7 +3,6 @@ package storage
 import (
 	"context"
 	"sync"
-	"time"
 
 	"k8s.io/apimachinery/pkg/watch"
 )
@@ -16,15 +15,19 @@ type WatchEvent struct {
 	RV     uint64
 }
 
-// Watch is one watcher's stream: Initial events first, then Events until
-// Done closes (when the cache resets or the watcher falls too far behind;
-// clients resume from their last resourceVersion).
+// Watch is one watcher's stream: Initial events first, then what Drain
+// returns each time Ready fires, until Done closes (when the cache resets
+// or the watcher falls too far behind; clients resume from their last
+// resourceVersion). Pending events sit in a slice, so a watcher costs
+// memory only for the backlog it actually has.
 type Watch struct {
 	Initial []WatchEvent
 	// InitialRV is the revision the initial events reflect.
 	InitialRV uint64
 
-	ch        chan WatchEvent
+	mu        sync.Mutex
+	pending   []WatchEvent
+	ready     chan struct{} // holds a token while pending is non-empty
 	done      chan struct{}
 	prefix    string
 	pred      Predicate
@@ -33,7 +36,42 @@ type Watch struct {
 	once      sync.Once
 }
 
-func (w *Watch) Events() <-chan WatchEvent { return w.ch }
+// Ready fires when events are waiting; Drain takes them.
+func (w *Watch) Ready() <-chan struct{} { return w.ready }
+
+// Drain returns the waiting events. Pass back the slice the previous call
+// returned (once done with it) so the two alternate without allocating.
+func (w *Watch) Drain(reuse []WatchEvent) []WatchEvent {
+	clear(reuse) // drop references to delivered objects
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	out := w.pending
+	w.pending = reuse[:0]
+	return out
+}
+
+// push queues events; false means the backlog is too long and the watcher
+// must end (its client resumes from the last event it saw).
+func (w *Watch) push(evs ...WatchEvent) bool {
+	w.mu.Lock()
+	if len(w.pending)+len(evs) > maxBacklog {
+		w.mu.Unlock()
+		return false
+	}
+	w.pending = append(w.pending, evs...)
+	w.mu.Unlock()
+	select {
+	case w.ready <- struct{}{}:
+	default:
+	}
+	return true
+}
+
+func (w *Watch) backlog() int {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return len(w.pending)
+}
 
 // Done is closed when the watch has ended.
 func (w *Watch) Done() <-chan struct{} { return w.done }
@@ -52,7 +90,10 @@ func (w *Watch) stopLocked() {
 	})
 }
 
-const watchBuffer = 128
+// maxBacklog is how many undelivered events a watcher may have before it
+// is ended: enough for bursts of thousands of writes per second, bounded
+// so a stuck client cannot hold memory forever.
+const maxBacklog = 10000
 
 // Watch starts a watch on the objects under prefix. The resourceVersion
 // semantics follow the Kubernetes watch API: "" and "0" begin with ADDED
@@ -91,7 +132,7 @@ func (s *Store) Watch(ctx context.Context, prefix string, opts ListOptions) (*Wa
 			return nil, err
 		}
 	}
-	w := &Watch{ch: make(chan WatchEvent, watchBuffer), done: make(chan struct{}), prefix: prefix, pred: opts.Predicate, bookmarks: opts.AllowBookmarks, c: c}
+	w := &Watch{ready: make(chan struct{}, 1), done: make(chan struct{}), prefix: prefix, pred: opts.Predicate, bookmarks: opts.AllowBookmarks, c: c}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if initial {
@@ -155,66 +196,34 @@ func (c *cacher) stopAllLocked() {
 	}
 }
 
-// slowBudget is how long one dispatch may wait in total for watchers whose
-// buffers are full before it drops them.
-const slowBudget = 100 * time.Millisecond
-
-// dispatch sends a batch of events to the watchers registered when the
-// batch entered the ring. A watcher that cannot keep up is stopped.
+// dispatch hands a batch of events to the watchers registered when the
+// batch entered the ring. It never blocks: a watcher whose backlog grows
+// past maxBacklog is stopped.
 func dispatch(ws []*Watch, batch []*event) {
 	if len(batch) == 0 {
 		return
 	}
-	budget := time.NewTimer(slowBudget)
-	defer budget.Stop()
-	spent := false
+	var mine []WatchEvent
 	for _, w := range ws {
+		mine = mine[:0]
 		for _, e := range batch {
-			we, ok := w.convert(e)
-			if !ok {
-				continue
-			}
-			if !w.send(we, &spent, budget) {
-				break
+			if we, ok := w.convert(e); ok {
+				mine = append(mine, we)
 			}
 		}
-	}
-}
-
-// send delivers one event, waiting for a full buffer only while the
-// dispatch's shared budget lasts.
-func (w *Watch) send(we WatchEvent, spent *bool, budget *time.Timer) bool {
-	select {
-	case w.ch <- we:
-		return true
-	case <-w.done:
-		return false
-	default:
-	}
-	if !*spent {
-		select {
-		case w.ch <- we:
-			return true
-		case <-w.done:
-			return false
-		case <-budget.C:
-			*spent = true
+		if len(mine) > 0 && !w.push(mine...) {
+			w.Stop()
 		}
 	}
-	w.Stop()
-	return false
 }
 
 func (c *cacher) sendBookmarks() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	for w := range c.watchers {
-		if !w.bookmarks {
-			continue
-		}
-		select {
-		case w.ch <- WatchEvent{Type: watch.Bookmark, RV: c.rv}:
-		default:
+		// A bookmark only helps a watcher that is not behind.
+		if w.bookmarks && w.backlog() == 0 {
+			w.push(WatchEvent{Type: watch.Bookmark, RV: c.rv})
 		}
 	}
 }

@@ -43,19 +43,20 @@ type Cache struct {
 	nsLabels map[string]map[string]string
 	images   map[string]int // image name -> nodes holding it
 
-	// The last snapshot's clones, refreshed only where generations moved.
-	order     []string
+	// The snapshot handed to the last cycle, updated in place where nodes
+	// changed (dirty) and rebuilt when the set of nodes changed.
+	snap      *framework.Snapshot
+	index     map[string]int // node name -> position in snap
+	dirty     map[string]struct{}
 	orderGen  uint64 // gen when the node set last changed
 	orderSeen uint64
-	clones    map[string]*framework.NodeInfo
-	cloneGen  map[string]uint64
+	nsChanged bool
 }
 
 // New returns an empty cache.
 func New(c clock.PassiveClock) *Cache {
 	return &Cache{clock: c, nodes: map[string]*nodeItem{}, pods: map[types.UID]*podState{},
-		nsLabels: map[string]map[string]string{}, images: map[string]int{},
-		clones: map[string]*framework.NodeInfo{}, cloneGen: map[string]uint64{}}
+		nsLabels: map[string]map[string]string{}, images: map[string]int{}, dirty: map[string]struct{}{}}
 }
 
 func (c *Cache) item(name string) *nodeItem {
@@ -67,9 +68,10 @@ func (c *Cache) item(name string) *nodeItem {
 	return it
 }
 
-func (c *Cache) touch(it *nodeItem) {
+func (c *Cache) touch(name string, it *nodeItem) {
 	c.gen++
 	it.gen = c.gen
+	c.dirty[name] = struct{}{}
 }
 
 // SetNode adds or updates a node.
@@ -84,7 +86,7 @@ func (c *Cache) SetNode(n *corev1.Node) {
 	}
 	it.info.SetNode(n)
 	c.countImages(n, 1)
-	c.touch(it)
+	c.touch(n.Name, it)
 }
 
 // RemoveNode forgets a node; its pods stay known until they go.
@@ -124,6 +126,7 @@ func (c *Cache) countImages(n *corev1.Node, d int) {
 func (c *Cache) SetNamespaceLabels(ns string, l map[string]string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	c.nsChanged = true
 	if l == nil {
 		delete(c.nsLabels, ns)
 		return
@@ -195,7 +198,7 @@ func (c *Cache) IsAssumed(pod *corev1.Pod) bool {
 func (c *Cache) addLocked(pod *corev1.Pod) {
 	it := c.item(pod.Spec.NodeName)
 	it.info.AddPod(pod)
-	c.touch(it)
+	c.touch(pod.Spec.NodeName, it)
 }
 
 func (c *Cache) removeLocked(pod *corev1.Pod) {
@@ -204,7 +207,7 @@ func (c *Cache) removeLocked(pod *corev1.Pod) {
 		return
 	}
 	_ = it.info.RemovePod(pod)
-	c.touch(it)
+	c.touch(pod.Spec.NodeName, it)
 	if it.info.Node() == nil && len(it.info.Pods) == 0 {
 		delete(c.nodes, pod.Spec.NodeName)
 	}
@@ -223,38 +226,55 @@ func (c *Cache) expireLocked() {
 }
 
 // Snapshot returns the view for one scheduling cycle. Only nodes that
-// changed since the last snapshot are copied.
+// changed since the last cycle are copied; the returned snapshot stays
+// valid until the next call (cycles run one at a time).
 func (c *Cache) Snapshot() *framework.Snapshot {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.expireLocked()
-	if c.orderGen > c.orderSeen || c.order == nil {
-		c.order = c.order[:0]
-		for name, it := range c.nodes {
-			if it.info.Node() != nil {
-				c.order = append(c.order, name)
-			}
-		}
-		sort.Strings(c.order)
-		c.orderSeen = c.gen
-		for name := range c.clones {
-			if it := c.nodes[name]; it == nil || it.info.Node() == nil {
-				delete(c.clones, name)
-				delete(c.cloneGen, name)
-			}
+	if c.snap == nil || c.orderGen > c.orderSeen {
+		c.rebuildLocked()
+		return c.snap
+	}
+	for name := range c.dirty {
+		if i, ok := c.index[name]; ok {
+			c.snap.Replace(i, c.cloneLocked(c.nodes[name]))
 		}
 	}
-	infos := make([]*framework.NodeInfo, len(c.order))
-	for i, name := range c.order {
-		it := c.nodes[name]
-		if c.cloneGen[name] != it.gen || c.clones[name] == nil {
-			clone := it.info.Clone()
-			c.fillImages(clone)
-			c.clones[name], c.cloneGen[name] = clone, it.gen
-		}
-		infos[i] = c.clones[name]
+	clear(c.dirty)
+	var ns map[string]map[string]string
+	if c.nsChanged {
+		ns, c.nsChanged = c.nsLabels, false
 	}
-	return framework.NewSnapshotFromNodeInfos(infos, c.nsLabels)
+	c.snap.Refresh(ns)
+	return c.snap
+}
+
+// rebuildLocked makes a new snapshot of every node, sorted by name.
+func (c *Cache) rebuildLocked() {
+	names := make([]string, 0, len(c.nodes))
+	for name, it := range c.nodes {
+		if it.info.Node() != nil {
+			names = append(names, name)
+		}
+	}
+	sort.Strings(names)
+	infos := make([]*framework.NodeInfo, len(names))
+	c.index = make(map[string]int, len(names))
+	for i, name := range names {
+		infos[i] = c.cloneLocked(c.nodes[name])
+		c.index[name] = i
+	}
+	c.snap = framework.NewSnapshotFromNodeInfos(infos, c.nsLabels)
+	c.orderSeen = c.gen
+	c.nsChanged = false
+	clear(c.dirty)
+}
+
+func (c *Cache) cloneLocked(it *nodeItem) *framework.NodeInfo {
+	clone := it.info.Clone()
+	c.fillImages(clone)
+	return clone
 }
 
 func (c *Cache) fillImages(ni *framework.NodeInfo) {

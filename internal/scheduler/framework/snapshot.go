@@ -14,6 +14,7 @@ type Snapshot struct {
 	havePodsWithAffinity     []*NodeInfo
 	havePodsWithRequiredAnti []*NodeInfo
 	namespaceLabels          map[string]labels.Set
+	listsStale               bool
 }
 
 // NewSnapshot builds a snapshot from nodes and the pods bound to them.
@@ -100,3 +101,39 @@ func (s *Snapshot) HavePodsWithRequiredAntiAffinityList() []*NodeInfo {
 
 // NamespaceLabels returns the labels of a namespace (nil if unknown).
 func (s *Snapshot) NamespaceLabels(ns string) labels.Set { return s.namespaceLabels[ns] }
+
+// Replace puts ni (a newer state of the node at index i) in the snapshot.
+// Only the cache calls it, between cycles: building a new snapshot of
+// thousands of nodes for every pod would cost more than scheduling it.
+// A snapshot must not change while a cycle reads it.
+func (s *Snapshot) Replace(i int, ni *NodeInfo) {
+	old := s.nodes[i]
+	s.nodes[i] = ni
+	s.byName[ni.NodeName()] = ni
+	if len(old.PodsWithAffinity)+len(ni.PodsWithAffinity)+len(old.PodsWithRequiredAntiAffinity)+len(ni.PodsWithRequiredAntiAffinity) > 0 {
+		s.listsStale = true
+	}
+}
+
+// Refresh recomputes what Replace calls left stale, and sets the namespace
+// labels when they changed (nsLabels nil: unchanged).
+func (s *Snapshot) Refresh(nsLabels map[string]map[string]string) {
+	if s.listsStale {
+		s.havePodsWithAffinity, s.havePodsWithRequiredAnti = s.havePodsWithAffinity[:0], s.havePodsWithRequiredAnti[:0]
+		for _, ni := range s.nodes {
+			if len(ni.PodsWithAffinity) > 0 {
+				s.havePodsWithAffinity = append(s.havePodsWithAffinity, ni)
+			}
+			if len(ni.PodsWithRequiredAntiAffinity) > 0 {
+				s.havePodsWithRequiredAnti = append(s.havePodsWithRequiredAnti, ni)
+			}
+		}
+		s.listsStale = false
+	}
+	if nsLabels != nil {
+		s.namespaceLabels = make(map[string]labels.Set, len(nsLabels))
+		for ns, l := range nsLabels {
+			s.namespaceLabels[ns] = labels.Set(l)
+		}
+	}
+}
