@@ -82,7 +82,9 @@ func TestHostPortConflicts(t *testing.T) {
 	ns := newNamespace(t)
 	node(t, ns, "a", "2", "4Gi")
 	node(t, ns, "b", "2", "4Gi")
-	hostPort := func(p *corev1.Pod) { p.Spec.Containers[0].Ports = []corev1.ContainerPort{{ContainerPort: 80, HostPort: 8080, Protocol: corev1.ProtocolTCP}} }
+	hostPort := func(p *corev1.Pod) {
+		p.Spec.Containers[0].Ports = []corev1.ContainerPort{{ContainerPort: 80, HostPort: 8080, Protocol: corev1.ProtocolTCP}}
+	}
 	pod(t, ns, "web-1", "100m", hostPort)
 	pod(t, ns, "web-2", "100m", hostPort)
 	if a, b := boundTo(t, ns, "web-1"), boundTo(t, ns, "web-2"); a == b {

@@ -27,9 +27,9 @@ type Controller struct {
 	dyn    dynamic.Interface
 	// resources lists the served namespaced resources (discovery).
 	resources func() ([]*metav1.APIResourceList, error)
-	lister cache.Indexer
-	queue  workqueue.TypedRateLimitingInterface[string]
-	synced cache.InformerSynced
+	lister    cache.Indexer
+	queue     workqueue.TypedRateLimitingInterface[string]
+	synced    cache.InformerSynced
 }
 
 // New wires the controller to a shared informer factory.
