@@ -10,12 +10,13 @@ import (
 	"k8s.io/client-go/tools/clientcmd"
 
 	"orca/internal/scheduler"
+	"orca/internal/scheduler/config"
 )
 
 // schedulerCmd runs the scheduler on its own, against any API server;
 // `orca server` already runs one in-process.
 func schedulerCmd() *cobra.Command {
-	var kubeconfig, logLevel string
+	var kubeconfig, logLevel, configFile string
 	var o scheduler.Options
 	cmd := &cobra.Command{
 		Use:   "scheduler",
@@ -26,6 +27,13 @@ func schedulerCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
+			if configFile != "" {
+				c, err := config.Load(configFile)
+				if err != nil {
+					return err
+				}
+				o = o.WithConfig(c)
+			}
 			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
 			return scheduler.Run(ctx, cfg, o)
@@ -35,6 +43,7 @@ func schedulerCmd() *cobra.Command {
 	f.StringVar(&kubeconfig, "kubeconfig", os.Getenv("KUBECONFIG"), "kubeconfig of the API server")
 	f.BoolVar(&o.LeaderElect, "leader-elect", true, "take turns with other replicas on the kube-system/kube-scheduler Lease")
 	f.Int32Var(&o.PercentageOfNodesToScore, "percentage-of-nodes-to-score", 0, "share of feasible nodes to find before scoring (0: adaptive, as upstream)")
+	f.StringVar(&configFile, "config", "", "KubeSchedulerConfiguration file: plugin weights, scoring strategy, percentageOfNodesToScore")
 	f.StringVar(&logLevel, "log-level", "info", "debug, info, warn or error")
 	return cmd
 }

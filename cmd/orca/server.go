@@ -16,6 +16,7 @@ import (
 	"orca/internal/apiserver"
 	"orca/internal/controller"
 	"orca/internal/scheduler"
+	"orca/internal/scheduler/config"
 )
 
 func serverCmd() *cobra.Command {
@@ -23,6 +24,7 @@ func serverCmd() *cobra.Command {
 	var bind, advertise, etcdServers string
 	var logLevel string
 	var disableScheduler bool
+	var schedulerConfig string
 	cmd := &cobra.Command{
 		Use:   "server",
 		Short: "Run the control plane: API server on etcd (embedded unless --etcd-servers is given)",
@@ -40,7 +42,18 @@ func serverCmd() *cobra.Command {
 			if etcdServers != "" {
 				cfg.Etcd.Servers = strings.Split(etcdServers, ",")
 			}
-			return runServer(cfg, disableScheduler)
+			var sched *scheduler.Options
+			if !disableScheduler {
+				sched = &scheduler.Options{LeaderElect: true}
+				if schedulerConfig != "" {
+					c, err := config.Load(schedulerConfig)
+					if err != nil {
+						return err
+					}
+					*sched = sched.WithConfig(c)
+				}
+			}
+			return runServer(cfg, sched)
 		},
 	}
 	f := cmd.Flags()
@@ -61,10 +74,12 @@ func serverCmd() *cobra.Command {
 	f.StringVar(&cfg.KubeconfigOut, "write-kubeconfig", "", "where to write the admin kubeconfig (default <data-dir>/admin.kubeconfig)")
 	f.StringVar(&logLevel, "log-level", "info", "debug, info, warn or error")
 	f.BoolVar(&disableScheduler, "disable-scheduler", false, "do not run the in-process scheduler (run `orca scheduler` elsewhere)")
+	f.StringVar(&schedulerConfig, "scheduler-config", "", "KubeSchedulerConfiguration file for the in-process scheduler")
 	return cmd
 }
 
-func runServer(cfg apiserver.Config, disableScheduler bool) error {
+// runServer serves until a signal; a nil sched means no in-process scheduler.
+func runServer(cfg apiserver.Config, sched *scheduler.Options) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	start := time.Now()
@@ -78,9 +93,9 @@ func runServer(cfg apiserver.Config, disableScheduler bool) error {
 			return
 		}
 		slog.Info("orca server ready", "url", s.URL(), "kubeconfig", s.KubeconfigPath(), "startup", time.Since(start).Round(time.Millisecond))
-		if !disableScheduler {
+		if sched != nil {
 			go func() {
-				if err := scheduler.Run(ctx, s.LoopbackConfig(), scheduler.Options{LeaderElect: true}); err != nil {
+				if err := scheduler.Run(ctx, s.LoopbackConfig(), *sched); err != nil {
 					slog.Error("scheduler stopped", "err", err)
 				}
 			}()

@@ -20,6 +20,7 @@ import (
 	"k8s.io/client-go/tools/leaderelection/resourcelock"
 	"k8s.io/client-go/tools/record"
 
+	"orca/internal/scheduler/config"
 	"orca/internal/scheduler/framework"
 	"orca/internal/scheduler/plugins"
 )
@@ -36,6 +37,14 @@ type Options struct {
 	Plugins func(plugins.VolumeLister) []framework.PluginWeight
 	// PercentageOfNodesToScore: 0 is the adaptive default.
 	PercentageOfNodesToScore int32
+	// SchedulerName is the schedulerName of the pods this scheduler places.
+	SchedulerName string
+}
+
+// WithConfig applies a configuration file's settings.
+func (o Options) WithConfig(c *config.Config) Options {
+	o.Plugins, o.PercentageOfNodesToScore, o.SchedulerName = c.Plugins, c.PercentageOfNodesToScore, c.SchedulerName
+	return o
 }
 
 func (o *Options) setDefaults() {
@@ -98,6 +107,9 @@ func runScheduler(ctx context.Context, client kubernetes.Interface, o Options) e
 	}
 	fwk.PercentageOfNodesToScore = o.PercentageOfNodesToScore
 	s := New(client, factory, fwk, recorder)
+	if o.SchedulerName != "" {
+		s.Name = o.SchedulerName
+	}
 	factory.Start(ctx.Done())
 	defer factory.Shutdown()
 	factory.WaitForCacheSync(ctx.Done())

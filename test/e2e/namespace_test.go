@@ -35,7 +35,7 @@ func TestNamespaceDeletion(t *testing.T) {
 	if err != nil || len(got.Spec.Finalizers) != 1 || got.Spec.Finalizers[0] != corev1.FinalizerKubernetes {
 		t.Fatalf("new namespace finalizers = %v (%v), want [kubernetes]", got.Spec.Finalizers, err)
 	}
-	res := runCmd(60*time.Second, "", []string{"KUBECONFIG=" + shared.Kubeconfig()}, orcaBin, "kubectl", "delete", "namespace", ns, "--timeout=50s")
+	res := runCmd(60*time.Second, "", []string{"KUBECONFIG=" + shared.Kubeconfig(), "HOME=" + t.TempDir()}, orcaBin, "kubectl", "delete", "namespace", ns, "--timeout=50s")
 	if res.Err != nil {
 		t.Fatalf("kubectl delete namespace: %s", res)
 	}
