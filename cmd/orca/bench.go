@@ -65,5 +65,6 @@ func benchSchedulerCmd() *cobra.Command {
 	f.IntVar(&o.Nodes, "nodes", 1000, "Node objects to create")
 	f.IntVar(&o.Pods, "pods", 10000, "pods to schedule")
 	f.IntVar(&o.Clients, "clients", 50, "concurrent creators")
+	f.StringVar(&o.Workload, "workload", "plain", "plain, anti-affinity (required, per group of 10 pods, on hostname) or spread (zones, maxSkew 1)")
 	return cmd
 }

@@ -27,11 +27,16 @@ type SchedulerOptions struct {
 	Nodes   int
 	Pods    int
 	Clients int // concurrent pod creators
+	// Workload: "plain", "anti-affinity" (required anti-affinity on
+	// hostname within groups of 10 pods) or "spread" (topology spread over
+	// zones, maxSkew 1, DoNotSchedule).
+	Workload string
 }
 
 // SchedulerReport holds the results.
 type SchedulerReport struct {
 	Nodes, Pods  int
+	Workload     string
 	Elapsed      time.Duration // scheduler start to last pod bound
 	Throughput   float64       // pods bound per second, first bind to last
 	CPUPerPod    time.Duration // scheduler process CPU time / pods
@@ -39,7 +44,7 @@ type SchedulerReport struct {
 }
 
 func (r SchedulerReport) Print(w io.Writer) {
-	fmt.Fprintf(w, "nodes %d, pods %d (plain pods, created before the scheduler starts)\n", r.Nodes, r.Pods)
+	fmt.Fprintf(w, "nodes %d, pods %d (%s pods, created before the scheduler starts)\n", r.Nodes, r.Pods, r.Workload)
 	fmt.Fprintf(w, "  scheduled:                  %.0f pods/s (first to last binding)\n", r.Throughput)
 	fmt.Fprintf(w, "  scheduler start to all bound: %v\n", r.Elapsed.Round(time.Millisecond))
 	fmt.Fprintf(w, "  scheduler CPU per pod:      %v\n", r.CPUPerPod.Round(time.Microsecond))
@@ -81,7 +86,7 @@ func Scheduler(ctx context.Context, o SchedulerOptions) (*SchedulerReport, error
 		return nil, fmt.Errorf("create nodes: %w", err)
 	}
 	if err := parallel(o.Clients, o.Pods, func(i int) error {
-		_, err := cs.CoreV1().Pods("default").Create(ctx, benchPod(i), metav1.CreateOptions{})
+		_, err := cs.CoreV1().Pods("default").Create(ctx, benchPod(i, o.Workload), metav1.CreateOptions{})
 		return err
 	}); err != nil {
 		return nil, fmt.Errorf("create pods: %w", err)
@@ -137,7 +142,7 @@ func Scheduler(ctx context.Context, o SchedulerOptions) (*SchedulerReport, error
 			return nil, fmt.Errorf("only %d of %d pods bound in 10 minutes", len(bound), o.Pods)
 		}
 	}
-	rep := &SchedulerReport{Nodes: o.Nodes, Pods: o.Pods, Elapsed: last.Sub(start)}
+	rep := &SchedulerReport{Nodes: o.Nodes, Pods: o.Pods, Workload: o.Workload, Elapsed: last.Sub(start)}
 	rep.Throughput = float64(o.Pods) / max(last.Sub(first).Seconds(), 1e-3)
 	cpu, rss, err := procCPUAndRSS(sched.Process.Pid)
 	if err != nil {
@@ -157,12 +162,23 @@ func benchNode(i int) *corev1.Node {
 	}
 }
 
-func benchPod(i int) *corev1.Pod {
-	return &corev1.Pod{
+func benchPod(i int, workload string) *corev1.Pod {
+	p := &corev1.Pod{
 		ObjectMeta: metav1.ObjectMeta{Name: fmt.Sprintf("pod-%06d", i), Labels: map[string]string{"app": "bench"}},
 		Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "c", Image: "busybox",
 			Resources: corev1.ResourceRequirements{Requests: corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("100m"), corev1.ResourceMemory: resource.MustParse("64Mi")}}}}},
 	}
+	switch workload {
+	case "anti-affinity":
+		group := fmt.Sprintf("g%d", i/10)
+		p.Labels["group"] = group
+		p.Spec.Affinity = &corev1.Affinity{PodAntiAffinity: &corev1.PodAntiAffinity{RequiredDuringSchedulingIgnoredDuringExecution: []corev1.PodAffinityTerm{{
+			LabelSelector: &metav1.LabelSelector{MatchLabels: map[string]string{"group": group}}, TopologyKey: "kubernetes.io/hostname"}}}}
+	case "spread":
+		p.Spec.TopologySpreadConstraints = []corev1.TopologySpreadConstraint{{MaxSkew: 1, TopologyKey: "topology.kubernetes.io/zone",
+			WhenUnsatisfiable: corev1.DoNotSchedule, LabelSelector: &metav1.LabelSelector{MatchLabels: map[string]string{"app": "bench"}}}}
+	}
+	return p
 }
 
 // parallel runs fn(0..n-1) on `workers` goroutines; the first error wins.
