@@ -18,6 +18,7 @@ import (
 	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes"
 	corelisters "k8s.io/client-go/listers/core/v1"
+	policylisters "k8s.io/client-go/listers/policy/v1"
 	"k8s.io/client-go/tools/cache"
 	"k8s.io/client-go/tools/record"
 	"k8s.io/utils/clock"
@@ -38,6 +39,7 @@ type Scheduler struct {
 	queue     *queue.Queue
 	cache     *schedcache.Cache
 	pods      corelisters.PodLister
+	pdbs      policylisters.PodDisruptionBudgetLister
 	recorder  record.EventRecorder
 	synced    []cache.InformerSynced
 	nextStart int
@@ -49,6 +51,7 @@ func New(client kubernetes.Interface, factory informers.SharedInformerFactory, f
 	s := &Scheduler{Name: DefaultSchedulerName, client: client, fwk: fwk, queue: queue.New(c), cache: schedcache.New(c), recorder: recorder}
 	podInf := factory.Core().V1().Pods()
 	s.pods = podInf.Lister()
+	s.pdbs = factory.Policy().V1().PodDisruptionBudgets().Lister()
 	podInf.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
 		AddFunc:    func(o any) { s.onPod(nil, o.(*corev1.Pod)) },
 		UpdateFunc: func(old, o any) { s.onPod(old.(*corev1.Pod), o.(*corev1.Pod)) },
@@ -149,15 +152,17 @@ func (s *Scheduler) Run(ctx context.Context) {
 // scheduleOne runs one scheduling cycle and starts the binding.
 func (s *Scheduler) scheduleOne(ctx context.Context, qp *queue.QueuedPod) {
 	pod := qp.Pod
-	if cur, err := s.pods.Pods(pod.Namespace).Get(pod.Name); err != nil || cur.UID != pod.UID || !s.pending(cur) {
+	cur, err := s.pods.Pods(pod.Namespace).Get(pod.Name)
+	if err != nil || cur.UID != pod.UID || !s.pending(cur) {
 		s.queue.Done(qp) // deleted or bound meanwhile
 		return
 	}
 	state := framework.NewCycleState()
-	res, err := framework.Schedule(ctx, s.fwk, state, pod, s.cache.Snapshot(), s.nextStart)
+	snap := s.cache.Snapshot()
+	res, err := framework.Schedule(ctx, s.fwk, state, pod, snap, s.nextStart)
 	s.nextStart = res.NextStartIndex
 	if err != nil {
-		s.failed(ctx, qp, err)
+		s.failed(ctx, qp, err, s.preempt(ctx, cur, state, snap, err))
 		return
 	}
 	assumed := pod.DeepCopy()
@@ -193,14 +198,17 @@ func (s *Scheduler) bind(ctx context.Context, qp *queue.QueuedPod, assumed *core
 }
 
 // failed records why a pod could not be placed and parks it.
-func (s *Scheduler) failed(ctx context.Context, qp *queue.QueuedPod, err error) {
+func (s *Scheduler) failed(ctx context.Context, qp *queue.QueuedPod, err error, pre preemptResult) {
 	var fit *framework.FitError
 	msg := err.Error()
 	if errors.Is(err, framework.ErrNoNodesAvailable) {
 		msg = "0/0 nodes are available: no nodes available to schedule pods."
 	}
+	if pre.message != "" {
+		msg += " " + pre.message
+	}
 	s.recorder.Event(qp.Pod, corev1.EventTypeWarning, "FailedScheduling", msg)
-	if err := s.setUnschedulable(ctx, qp.Pod, msg); err != nil {
+	if err := s.setUnschedulable(ctx, qp.Pod, msg, pre); err != nil {
 		slog.Debug("pod condition", "pod", qp.Pod.Namespace+"/"+qp.Pod.Name, "err", err)
 	}
 	if errors.As(err, &fit) || errors.Is(err, framework.ErrNoNodesAvailable) {
@@ -211,17 +219,25 @@ func (s *Scheduler) failed(ctx context.Context, qp *queue.QueuedPod, err error) 
 }
 
 // setUnschedulable sets PodScheduled=False with reason Unschedulable.
-func (s *Scheduler) setUnschedulable(ctx context.Context, pod *corev1.Pod, msg string) error {
+func (s *Scheduler) setUnschedulable(ctx context.Context, pod *corev1.Pod, msg string, pre preemptResult) error {
 	cur, err := s.pods.Pods(pod.Namespace).Get(pod.Name)
 	if err != nil {
 		return err
 	}
+	nominated := cur.Status.NominatedNodeName
+	switch {
+	case pre.nominate != "":
+		nominated = pre.nominate
+	case pre.clearNomination:
+		nominated = ""
+	}
 	for _, c := range cur.Status.Conditions {
-		if c.Type == corev1.PodScheduled && c.Status == corev1.ConditionFalse && c.Reason == corev1.PodReasonUnschedulable && c.Message == msg {
+		if c.Type == corev1.PodScheduled && c.Status == corev1.ConditionFalse && c.Reason == corev1.PodReasonUnschedulable && c.Message == msg && nominated == cur.Status.NominatedNodeName {
 			return nil
 		}
 	}
 	upd := cur.DeepCopy()
+	upd.Status.NominatedNodeName = nominated
 	cond := corev1.PodCondition{Type: corev1.PodScheduled, Status: corev1.ConditionFalse, Reason: corev1.PodReasonUnschedulable,
 		Message: msg, LastTransitionTime: metav1.NewTime(time.Now())}
 	replaced := false

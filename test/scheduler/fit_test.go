@@ -19,7 +19,8 @@ func TestResourceFitTaintsAndRequeue(t *testing.T) {
 	node(t, ns, "gpu-1", "8", "4Gi", gpuTaint)
 	node(t, ns, "gpu-2", "8", "4Gi", gpuTaint)
 	pod(t, ns, "big", "2")
-	want := "0/3 nodes are available: 1 Insufficient cpu, 2 node(s) had untolerated taint {dedicated: gpu}."
+	want := "0/3 nodes are available: 1 Insufficient cpu, 2 node(s) had untolerated taint {dedicated: gpu}. " +
+		"preemption: 0/3 nodes are available: 3 Preemption is not helpful for scheduling."
 	if got := unschedulable(t, ns, "big"); got != want {
 		t.Fatalf("message:\n got %q\nwant %q", got, want)
 	}
@@ -42,7 +43,7 @@ func TestResourcesAccumulate(t *testing.T) {
 		t.Fatalf("both 600m pods bound to %s (1 CPU)", n1)
 	}
 	pod(t, ns, "p3", "600m")
-	if got := unschedulable(t, ns, "p3"); got != "0/2 nodes are available: 2 Insufficient cpu." {
+	if got := unschedulable(t, ns, "p3"); got != "0/2 nodes are available: 2 Insufficient cpu. preemption: 0/2 nodes are available: 2 No preemption victims found for incoming pod." {
 		t.Fatalf("message %q", got)
 	}
 }
@@ -73,7 +74,7 @@ func TestNodeSelectorAndAffinity(t *testing.T) {
 		t.Fatalf("preferred affinity zone=b: bound to %s", got)
 	}
 	pod(t, ns, "nowhere", "100m", func(p *corev1.Pod) { p.Spec.NodeSelector["topology.kubernetes.io/zone"] = "c" })
-	if got := unschedulable(t, ns, "nowhere"); got != "0/2 nodes are available: 2 node(s) didn't match Pod's node affinity/selector." {
+	if got := unschedulable(t, ns, "nowhere"); got != "0/2 nodes are available: 2 node(s) didn't match Pod's node affinity/selector. preemption: 0/2 nodes are available: 2 Preemption is not helpful for scheduling." {
 		t.Fatalf("message %q", got)
 	}
 }
@@ -91,7 +92,7 @@ func TestHostPortConflicts(t *testing.T) {
 		t.Fatalf("two pods with hostPort 8080 on %s", a)
 	}
 	pod(t, ns, "web-3", "100m", hostPort)
-	if got := unschedulable(t, ns, "web-3"); got != "0/2 nodes are available: 2 node(s) didn't have free ports for the requested pod ports." {
+	if got := unschedulable(t, ns, "web-3"); got != "0/2 nodes are available: 2 node(s) didn't have free ports for the requested pod ports. preemption: 0/2 nodes are available: 2 No preemption victims found for incoming pod." {
 		t.Fatalf("message %q", got)
 	}
 }

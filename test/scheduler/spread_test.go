@@ -33,7 +33,7 @@ func TestAntiAffinitySpreadsReplicas(t *testing.T) {
 		seen[n] = name
 	}
 	pod(t, ns, "web-3", "100m", anti)
-	want := "0/3 nodes are available: 3 node(s) didn't match pod anti-affinity rules."
+	want := "0/3 nodes are available: 3 node(s) didn't match pod anti-affinity rules. preemption: 0/3 nodes are available: 3 No preemption victims found for incoming pod."
 	if got := unschedulable(t, ns, "web-3"); got != want {
 		t.Fatalf("message:\n got %q\nwant %q", got, want)
 	}
