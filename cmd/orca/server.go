@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"k8s.io/klog/v2"
 
 	"orca/internal/apiserver"
 	"orca/internal/controller"
@@ -113,4 +114,6 @@ func setupLogging(level string) {
 		l = slog.LevelInfo
 	}
 	slog.SetDefault(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: l})))
+	// client-go logs through klog (leader election, reflectors): one format.
+	klog.SetSlogLogger(slog.Default())
 }
