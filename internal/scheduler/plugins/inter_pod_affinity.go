@@ -59,11 +59,18 @@ func (InterPodAffinity) PreFilter(_ context.Context, cs *fw.CycleState, pod *v1.
 	}
 	podNS := snap.NamespaceLabels(pod.Namespace)
 	s := &affinityState{pod: pi, existingAnti: pairCounts{}, affinity: pairCounts{}, anti: pairCounts{}, podNS: podNS}
+	// Existing replicas share their terms: match each distinct term once.
+	selects := map[string]bool{}
 	for _, ni := range withAnti {
 		for _, existing := range ni.PodsWithRequiredAntiAffinity {
 			for i := range existing.RequiredAntiAffinityTerms {
 				t := &existing.RequiredAntiAffinityTerms[i]
-				if t.Matches(pod, podNS) {
+				m, seen := selects[t.MatchKey]
+				if !seen {
+					m = t.Matches(pod, podNS)
+					selects[t.MatchKey] = m
+				}
+				if m {
 					s.existingAnti.add(ni.Node(), t.TopologyKey, 1)
 				}
 			}
@@ -80,18 +87,31 @@ func (InterPodAffinity) PreFilter(_ context.Context, cs *fw.CycleState, pod *v1.
 // pod's required terms.
 func countIncoming(s *affinityState, snap *fw.Snapshot) {
 	pi := s.pod
+	// Pods with the same namespace and labels match alike: decide once.
+	type verdict struct {
+		affinity bool
+		anti     []bool
+	}
+	seen := map[string]*verdict{}
 	for _, ni := range snap.List() {
 		for _, existing := range ni.Pods {
-			ns := snap.NamespaceLabels(existing.Pod.Namespace)
-			if matchesAllTerms(pi.RequiredAffinityTerms, existing.Pod, ns) {
+			v := seen[existing.MatchKey]
+			if v == nil {
+				ns := snap.NamespaceLabels(existing.Pod.Namespace)
+				v = &verdict{affinity: matchesAllTerms(pi.RequiredAffinityTerms, existing.Pod, ns), anti: make([]bool, len(pi.RequiredAntiAffinityTerms))}
+				for i := range pi.RequiredAntiAffinityTerms {
+					v.anti[i] = pi.RequiredAntiAffinityTerms[i].Matches(existing.Pod, ns)
+				}
+				seen[existing.MatchKey] = v
+			}
+			if v.affinity {
 				for _, t := range pi.RequiredAffinityTerms {
 					s.affinity.add(ni.Node(), t.TopologyKey, 1)
 				}
 			}
-			for i := range pi.RequiredAntiAffinityTerms {
-				t := &pi.RequiredAntiAffinityTerms[i]
-				if t.Matches(existing.Pod, ns) {
-					s.anti.add(ni.Node(), t.TopologyKey, 1)
+			for i, m := range v.anti {
+				if m {
+					s.anti.add(ni.Node(), pi.RequiredAntiAffinityTerms[i].TopologyKey, 1)
 				}
 			}
 		}
