@@ -8,6 +8,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	discoveryv1 "k8s.io/api/discovery/v1"
+	schedulingv1 "k8s.io/api/scheduling/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -15,6 +16,7 @@ import (
 
 	"orca/internal/admission"
 	"orca/internal/registry"
+	"orca/internal/storage"
 )
 
 // systemNamespaces exist from the start and cannot be deleted.
@@ -36,7 +38,14 @@ func (s *Server) admissionChain() *admission.Chain {
 		}
 		return obj.(*corev1.Namespace), nil
 	}}
-	return &admission.Chain{Validating: []admission.Plugin{lifecycle}}
+	priority := admission.Priority{List: func(ctx context.Context) ([]schedulingv1.PriorityClass, error) {
+		list, err := s.rest("scheduling.k8s.io", "priorityclasses").List(ctx, "", storage.ListOptions{ResourceVersion: "0"})
+		if err != nil {
+			return nil, err
+		}
+		return list.(*schedulingv1.PriorityClassList).Items, nil
+	}}
+	return &admission.Chain{Mutating: []admission.Plugin{priority}, Validating: []admission.Plugin{lifecycle}}
 }
 
 func (s *Server) rest(group, resource string) *registry.REST {
@@ -54,6 +63,13 @@ func (s *Server) bootstrap(ctx context.Context) error {
 	for _, name := range systemNamespaces {
 		ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name}}
 		if err := ignoreExists(s.rest("", "namespaces").Create(ctx, "", ns, registry.WriteOptions{FieldManager: "orca-apiserver"})); err != nil {
+			return err
+		}
+	}
+	for name, value := range admission.SystemPriorityClasses {
+		pc := &schedulingv1.PriorityClass{ObjectMeta: metav1.ObjectMeta{Name: name}, Value: value,
+			Description: "Used for system critical pods that must not be moved from their current node."}
+		if err := ignoreExists(s.rest("scheduling.k8s.io", "priorityclasses").Create(ctx, "", pc, registry.WriteOptions{FieldManager: "orca-apiserver"})); err != nil {
 			return err
 		}
 	}

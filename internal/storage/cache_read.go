@@ -139,6 +139,16 @@ func (c *cacher) catchUp(ctx context.Context, rev uint64) error {
 	if err := c.waitFresh(ctx, rev, 50*time.Millisecond); err == nil {
 		return nil
 	}
-	_ = c.s.client.RequestProgress(clientv3.WithRequireLeader(context.Background()))
-	return c.waitFresh(ctx, rev, freshnessTimeout)
+	// etcd drops a progress request while any watcher on the stream is
+	// still catching up (right after start, for instance): ask again until
+	// the cache is fresh or the deadline passes.
+	deadline := time.Now().Add(freshnessTimeout)
+	for {
+		_ = c.s.client.RequestProgress(clientv3.WithRequireLeader(context.Background()))
+		wait := min(100*time.Millisecond, time.Until(deadline))
+		err := c.waitFresh(ctx, rev, wait)
+		if err == nil || time.Now().After(deadline) || ctx.Err() != nil {
+			return err
+		}
+	}
 }
