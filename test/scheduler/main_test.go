@@ -13,6 +13,8 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	schedulingv1 "k8s.io/api/scheduling/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/wait"
@@ -167,4 +169,16 @@ func unschedulable(t *testing.T, ns, name string) string {
 		t.Fatalf("pod %s/%s not reported unschedulable: %v", ns, name, err)
 	}
 	return msg
+}
+
+// withPriority gives a pod a PriorityClass of that value (created on first
+// use): spec.priority itself is set by the Priority admission plugin.
+func withPriority(t *testing.T, value int32) func(*corev1.Pod) {
+	t.Helper()
+	name := fmt.Sprintf("prio-%d", value)
+	pc := &schedulingv1.PriorityClass{ObjectMeta: metav1.ObjectMeta{Name: name}, Value: value}
+	if _, err := client.SchedulingV1().PriorityClasses().Create(baseCtx, pc, metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
+		t.Fatal(err)
+	}
+	return func(p *corev1.Pod) { p.Spec.PriorityClassName = name }
 }

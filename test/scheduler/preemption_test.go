@@ -36,7 +36,7 @@ func TestPreemption(t *testing.T) {
 	ns := newNamespace(t)
 	finishTerminating(t, ns)
 	node(t, ns, "only", "2", "4Gi")
-	prio := func(v int32) func(*corev1.Pod) { return func(p *corev1.Pod) { p.Spec.Priority = &v } }
+	prio := func(v int32) func(*corev1.Pod) { return withPriority(t, v) }
 	pod(t, ns, "low", "1500m", prio(10))
 	boundTo(t, ns, "low")
 	pod(t, ns, "high", "1500m", prio(1000))

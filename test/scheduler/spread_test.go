@@ -71,7 +71,7 @@ func TestTopologySpreadAcrossZones(t *testing.T) {
 // The higher-priority pod is placed first when both wait for room.
 func TestPriorityOrder(t *testing.T) {
 	ns := newNamespace(t)
-	prio := func(v int32) func(*corev1.Pod) { return func(p *corev1.Pod) { p.Spec.Priority = &v } }
+	prio := func(v int32) func(*corev1.Pod) { return withPriority(t, v) }
 	pod(t, ns, "low", "1500m", prio(1))
 	pod(t, ns, "high", "1500m", prio(1000))
 	unschedulable(t, ns, "low")
