@@ -2,6 +2,7 @@ package apiserver
 
 import (
 	"net/http"
+	"slices"
 	"strings"
 )
 
@@ -24,8 +25,8 @@ type RequestInfo struct {
 func parseRequestInfo(r *http.Request) *RequestInfo {
 	info := &RequestInfo{Path: r.URL.Path, Verb: strings.ToLower(r.Method)}
 	parts := splitPath(r.URL.Path)
-	if len(parts) < 2 || (parts[0] != "api" && parts[0] != "apis") {
-		return info
+	if len(parts) < 2 || (parts[0] != "api" && parts[0] != "apis") || slices.Contains(parts, "") {
+		return info // empty segments ("/api//v1") name nothing
 	}
 	info.Prefix = parts[0]
 	parts = parts[1:]
