@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"syscall"
 
 	"github.com/spf13/cobra"
@@ -16,7 +17,7 @@ import (
 // schedulerCmd runs the scheduler on its own, against any API server;
 // `orca server` already runs one in-process.
 func schedulerCmd() *cobra.Command {
-	var kubeconfig, logLevel, configFile string
+	var kubeconfig, logLevel, configFile, cpuProfile string
 	var o scheduler.Options
 	cmd := &cobra.Command{
 		Use:   "scheduler",
@@ -36,6 +37,14 @@ func schedulerCmd() *cobra.Command {
 			}
 			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
+			if cpuProfile != "" {
+				f, err := os.Create(cpuProfile)
+				if err != nil {
+					return err
+				}
+				pprof.StartCPUProfile(f)
+				defer pprof.StopCPUProfile()
+			}
 			return scheduler.Run(ctx, cfg, o)
 		},
 	}
@@ -45,5 +54,6 @@ func schedulerCmd() *cobra.Command {
 	f.Int32Var(&o.PercentageOfNodesToScore, "percentage-of-nodes-to-score", 0, "share of feasible nodes to find before scoring (0: adaptive, as upstream)")
 	f.StringVar(&configFile, "config", "", "KubeSchedulerConfiguration file: plugin weights, scoring strategy, percentageOfNodesToScore")
 	f.StringVar(&logLevel, "log-level", "info", "debug, info, warn or error")
+	f.StringVar(&cpuProfile, "cpu-profile", os.Getenv("ORCA_SCHEDULER_CPU_PROFILE"), "write a CPU profile to this file until exit")
 	return cmd
 }

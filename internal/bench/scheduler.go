@@ -107,7 +107,7 @@ func Scheduler(ctx context.Context, o SchedulerOptions) (*SchedulerReport, error
 	if err := sched.Start(); err != nil {
 		return nil, err
 	}
-	defer func() { sched.Process.Kill(); sched.Wait() }()
+	defer func() { sched.Process.Signal(os.Interrupt); sched.Wait() }() // SIGINT: lets a --cpu-profile be written
 
 	var first, last time.Time
 	bound := map[string]bool{}

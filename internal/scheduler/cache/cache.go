@@ -40,6 +40,7 @@ type Cache struct {
 	gen      uint64
 	nodes    map[string]*nodeItem
 	pods     map[types.UID]*podState
+	assumed  map[types.UID]*podState // the assumed subset, for expiry
 	nsLabels map[string]map[string]string
 	images   map[string]int // image name -> nodes holding it
 
@@ -55,7 +56,7 @@ type Cache struct {
 
 // New returns an empty cache.
 func New(c clock.PassiveClock) *Cache {
-	return &Cache{clock: c, nodes: map[string]*nodeItem{}, pods: map[types.UID]*podState{},
+	return &Cache{clock: c, nodes: map[string]*nodeItem{}, pods: map[types.UID]*podState{}, assumed: map[types.UID]*podState{},
 		nsLabels: map[string]map[string]string{}, images: map[string]int{}, dirty: map[string]struct{}{}}
 }
 
@@ -142,7 +143,8 @@ func (c *Cache) AssumePod(pod *corev1.Pod) error {
 		return fmt.Errorf("pod %s/%s is already in the cache", pod.Namespace, pod.Name)
 	}
 	c.addLocked(pod)
-	c.pods[pod.UID] = &podState{pod: pod, assumed: true}
+	ps := &podState{pod: pod, assumed: true}
+	c.pods[pod.UID], c.assumed[pod.UID] = ps, ps
 	return nil
 }
 
@@ -163,6 +165,7 @@ func (c *Cache) ForgetPod(pod *corev1.Pod) {
 	if ps := c.pods[pod.UID]; ps != nil && ps.assumed {
 		c.removeLocked(ps.pod)
 		delete(c.pods, pod.UID)
+		delete(c.assumed, pod.UID)
 	}
 }
 
@@ -175,6 +178,7 @@ func (c *Cache) AddPod(pod *corev1.Pod) {
 	}
 	c.addLocked(pod)
 	c.pods[pod.UID] = &podState{pod: pod}
+	delete(c.assumed, pod.UID)
 }
 
 // RemovePod forgets a pod that was deleted or finished.
@@ -184,6 +188,7 @@ func (c *Cache) RemovePod(pod *corev1.Pod) {
 	if ps := c.pods[pod.UID]; ps != nil {
 		c.removeLocked(ps.pod)
 		delete(c.pods, pod.UID)
+		delete(c.assumed, pod.UID)
 	}
 }
 
@@ -217,10 +222,11 @@ func (c *Cache) removeLocked(pod *corev1.Pod) {
 // were never confirmed (the binding was lost).
 func (c *Cache) expireLocked() {
 	now := c.clock.Now()
-	for uid, ps := range c.pods {
-		if ps.assumed && ps.bindingDone && now.After(ps.deadline) {
+	for uid, ps := range c.assumed {
+		if ps.bindingDone && now.After(ps.deadline) {
 			c.removeLocked(ps.pod)
 			delete(c.pods, uid)
+			delete(c.assumed, uid)
 		}
 	}
 }

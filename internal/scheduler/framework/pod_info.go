@@ -16,10 +16,10 @@ type AffinityTerm struct {
 	Selector          labels.Selector
 	TopologyKey       string
 	NamespaceSelector labels.Selector
-	// MatchKey is equal for terms that select the same pods (namespaces and
+	// MatchID is equal for terms that select the same pods (namespaces and
 	// both selectors), so a cycle can match each distinct term once: the
 	// replicas of one workload all carry the same term.
-	MatchKey string
+	MatchID int32
 }
 
 // Matches reports whether pod is selected by the term. nsLabels are the
@@ -50,15 +50,15 @@ type PodInfo struct {
 	Requests        *Resource
 	NonZeroRequests *Resource
 	ParseErr        error
-	// MatchKey is equal for pods any affinity term treats alike: same
+	// MatchID is equal for pods any affinity term treats alike: same
 	// namespace and labels (replicas of one workload).
-	MatchKey string
+	MatchID int32
 }
 
 // NewPodInfo precomputes a pod's affinity terms and requests.
 func NewPodInfo(pod *v1.Pod) *PodInfo {
 	pi := &PodInfo{Pod: pod, Requests: PodRequests(pod, false), NonZeroRequests: PodRequests(pod, true),
-		MatchKey: pod.Namespace + "/" + labels.Set(pod.Labels).String()}
+		MatchID: intern(pod.Namespace + "/" + labels.Set(pod.Labels).String())}
 	aff := pod.Spec.Affinity
 	if aff == nil {
 		return pi
@@ -120,7 +120,7 @@ func NewAffinityTerm(pod *v1.Pod, term *v1.PodAffinityTerm) (AffinityTerm, error
 		return AffinityTerm{}, err
 	}
 	key := strings.Join(sets.List(ns), ",") + "|" + sel.String() + "|" + nsSel.String()
-	return AffinityTerm{Namespaces: ns, Selector: sel, TopologyKey: term.TopologyKey, NamespaceSelector: nsSel, MatchKey: key}, nil
+	return AffinityTerm{Namespaces: ns, Selector: sel, TopologyKey: term.TopologyKey, NamespaceSelector: nsSel, MatchID: intern(key)}, nil
 }
 
 // addLabelKeys narrows sel with key=value (in) or key!=value for each key the

@@ -60,15 +60,15 @@ func (InterPodAffinity) PreFilter(_ context.Context, cs *fw.CycleState, pod *v1.
 	podNS := snap.NamespaceLabels(pod.Namespace)
 	s := &affinityState{pod: pi, existingAnti: pairCounts{}, affinity: pairCounts{}, anti: pairCounts{}, podNS: podNS}
 	// Existing replicas share their terms: match each distinct term once.
-	selects := map[string]bool{}
+	selects := map[int32]bool{}
 	for _, ni := range withAnti {
 		for _, existing := range ni.PodsWithRequiredAntiAffinity {
 			for i := range existing.RequiredAntiAffinityTerms {
 				t := &existing.RequiredAntiAffinityTerms[i]
-				m, seen := selects[t.MatchKey]
+				m, seen := selects[t.MatchID]
 				if !seen {
 					m = t.Matches(pod, podNS)
-					selects[t.MatchKey] = m
+					selects[t.MatchID] = m
 				}
 				if m {
 					s.existingAnti.add(ni.Node(), t.TopologyKey, 1)
@@ -92,17 +92,17 @@ func countIncoming(s *affinityState, snap *fw.Snapshot) {
 		affinity bool
 		anti     []bool
 	}
-	seen := map[string]*verdict{}
+	seen := map[int32]*verdict{}
 	for _, ni := range snap.List() {
 		for _, existing := range ni.Pods {
-			v := seen[existing.MatchKey]
+			v := seen[existing.MatchID]
 			if v == nil {
 				ns := snap.NamespaceLabels(existing.Pod.Namespace)
 				v = &verdict{affinity: matchesAllTerms(pi.RequiredAffinityTerms, existing.Pod, ns), anti: make([]bool, len(pi.RequiredAntiAffinityTerms))}
 				for i := range pi.RequiredAntiAffinityTerms {
 					v.anti[i] = pi.RequiredAntiAffinityTerms[i].Matches(existing.Pod, ns)
 				}
-				seen[existing.MatchKey] = v
+				seen[existing.MatchID] = v
 			}
 			if v.affinity {
 				for _, t := range pi.RequiredAffinityTerms {

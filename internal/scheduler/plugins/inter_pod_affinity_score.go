@@ -40,6 +40,10 @@ func (p InterPodAffinity) PreScore(_ context.Context, cs *fw.CycleState, pod *v1
 			pods = ni.Pods
 		}
 		for _, existing := range pods {
+			// Required anti-affinity alone is a filter, never a score.
+			if !own && len(existing.RequiredAffinityTerms) == 0 && len(existing.PreferredAffinityTerms) == 0 && len(existing.PreferredAntiAffinityTerms) == 0 {
+				continue
+			}
 			p.scoreExisting(score, pi, podNS, existing, ni.Node(), snap.NamespaceLabels(existing.Pod.Namespace))
 		}
 	}
