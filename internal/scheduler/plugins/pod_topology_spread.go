@@ -100,19 +100,36 @@ func hasAllKeys(node *v1.Node, cs []spreadConstraint) bool {
 }
 
 // countMatching counts pods in ns selected by sel, ignoring terminating
-// pods (they are about to free their spot).
-func countMatching(pods []*fw.PodInfo, sel labels.Selector, ns string) int64 {
+// pods (they are about to free their spot). memo, when not nil, remembers
+// the verdict per namespace and label set across calls with the same sel:
+// replicas share labels, so a cycle matches each distinct set once.
+func countMatching(pods []*fw.PodInfo, sel labels.Selector, ns string, memo map[int32]bool) int64 {
 	var n int64
 	for _, pi := range pods {
 		p := pi.Pod
 		if p.DeletionTimestamp != nil || p.Namespace != ns {
 			continue
 		}
-		if sel.Matches(labels.Set(p.Labels)) {
+		m, seen := memo[pi.MatchID]
+		if !seen {
+			m = sel.Matches(labels.Set(p.Labels))
+			if memo != nil {
+				memo[pi.MatchID] = m
+			}
+		}
+		if m {
 			n++
 		}
 	}
 	return n
+}
+
+func newMemos(n int) []map[int32]bool {
+	out := make([]map[int32]bool, n)
+	for i := range out {
+		out[i] = map[int32]bool{}
+	}
+	return out
 }
 
 // spreadState holds per-domain counts for the hard constraints.
@@ -137,6 +154,7 @@ func (PodTopologySpread) PreFilter(_ context.Context, cs *fw.CycleState, pod *v1
 	}
 	s := &spreadState{constraints: constraints, counts: pairCounts{}, domains: map[string]int{}, minimum: map[string]int64{}}
 	req := nodeaffinity.GetRequiredNodeAffinity(pod)
+	memos := newMemos(len(constraints))
 	for _, ni := range snap.List() {
 		node := ni.Node()
 		if !hasAllKeys(node, constraints) {
@@ -145,7 +163,7 @@ func (PodTopologySpread) PreFilter(_ context.Context, cs *fw.CycleState, pod *v1
 		for i := range constraints {
 			c := &constraints[i]
 			if c.includes(pod, node, req) {
-				s.counts[topologyPair{c.TopologyKey, node.Labels[c.TopologyKey]}] += countMatching(ni.Pods, c.Selector, pod.Namespace)
+				s.counts[topologyPair{c.TopologyKey, node.Labels[c.TopologyKey]}] += countMatching(ni.Pods, c.Selector, pod.Namespace, memos[i])
 			}
 		}
 	}

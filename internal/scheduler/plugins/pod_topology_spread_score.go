@@ -41,6 +41,7 @@ func (PodTopologySpread) PreScore(_ context.Context, cs *fw.CycleState, pod *v1.
 	requireAll := len(pod.Spec.NodeSelector) > 0 || requiredNodeSelector(pod) != nil
 	s.initDomains(feasible, requireAll)
 	req := nodeaffinity.GetRequiredNodeAffinity(pod)
+	memos := newMemos(len(constraints))
 	for _, ni := range snap.List() {
 		node := ni.Node()
 		if requireAll && !hasAllKeys(node, constraints) {
@@ -50,7 +51,7 @@ func (PodTopologySpread) PreScore(_ context.Context, cs *fw.CycleState, pod *v1.
 			c := &constraints[i]
 			pair := topologyPair{c.TopologyKey, node.Labels[c.TopologyKey]}
 			if _, ok := s.counts[pair]; ok && c.includes(pod, node, req) {
-				s.counts[pair] += countMatching(ni.Pods, c.Selector, pod.Namespace)
+				s.counts[pair] += countMatching(ni.Pods, c.Selector, pod.Namespace, memos[i])
 			}
 		}
 	}
@@ -109,7 +110,7 @@ func (PodTopologySpread) Score(_ context.Context, cs *fw.CycleState, pod *v1.Pod
 		}
 		n := s.counts[topologyPair{c.TopologyKey, val}]
 		if c.TopologyKey == v1.LabelHostname {
-			n = countMatching(ni.Pods, c.Selector, pod.Namespace)
+			n = countMatching(ni.Pods, c.Selector, pod.Namespace, nil) // Score runs in parallel: no shared memo
 		}
 		// maxSkew-1 lifts constraints with a loose skew towards "don't care".
 		score += float64(n)*s.weight[i] + float64(c.MaxSkew-1)
