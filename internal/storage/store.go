@@ -22,6 +22,7 @@ type Store struct {
 	newObj func() runtime.Object
 	attrs  AttrFunc
 	cache  *cacher
+	leases leases
 }
 
 // Config describes one resource's storage.
@@ -34,7 +35,7 @@ type Config struct {
 
 // NewStore creates the store; Run must be called to start its watch cache.
 func NewStore(client *clientv3.Client, codec *Codec, cfg Config, copts CacheOptions) *Store {
-	s := &Store{GR: cfg.GR, Prefix: cfg.Prefix, client: client, codec: codec, newObj: cfg.NewObj, attrs: cfg.Attrs}
+	s := &Store{GR: cfg.GR, Prefix: cfg.Prefix, client: client, codec: codec, newObj: cfg.NewObj, attrs: cfg.Attrs, leases: leases{client: client}}
 	s.cache = newCacher(s, copts)
 	return s
 }
@@ -87,11 +88,11 @@ func (s *Store) Create(ctx context.Context, key string, obj runtime.Object, ttl 
 	}
 	var opts []clientv3.OpOption
 	if ttl > 0 {
-		lease, err := s.client.Grant(ctx, ttl)
+		lease, err := s.leases.get(ctx, ttl)
 		if err != nil {
 			return nil, err
 		}
-		opts = append(opts, clientv3.WithLease(lease.ID))
+		opts = append(opts, clientv3.WithLease(lease))
 	}
 	resp, err := s.client.Txn(ctx).
 		If(clientv3.Compare(clientv3.ModRevision(key), "=", 0)).

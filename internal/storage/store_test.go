@@ -340,3 +340,29 @@ func TestManyWatchersAllNotified(t *testing.T) {
 		}
 	}
 }
+
+// Objects with a TTL share a lease, and etcd still removes them.
+func TestTTLObjectsShareALease(t *testing.T) {
+	s := newTestStore(t, CacheOptions{})
+	ctx := context.Background()
+	for _, name := range []string{"e1", "e2"} {
+		if _, err := s.Create(ctx, Key(s.Prefix, "ns", name), cm("ns", name, nil), 3600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r1, _ := testClient.Get(ctx, Key(s.Prefix, "ns", "e1"))
+	r2, _ := testClient.Get(ctx, Key(s.Prefix, "ns", "e2"))
+	if r1.Kvs[0].Lease == 0 || r1.Kvs[0].Lease != r2.Kvs[0].Lease {
+		t.Fatalf("leases %d and %d, want one shared non-zero lease", r1.Kvs[0].Lease, r2.Kvs[0].Lease)
+	}
+	ttl, err := testClient.TimeToLive(ctx, clientv3.LeaseID(r1.Kvs[0].Lease))
+	if err != nil || ttl.GrantedTTL != 3600+60 {
+		t.Fatalf("granted TTL %d (%v), want 3660", ttl.GrantedTTL, err)
+	}
+	if _, err := testClient.Revoke(ctx, clientv3.LeaseID(r1.Kvs[0].Lease)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Get(ctx, Key(s.Prefix, "ns", "e2"), ""); !apierrors.IsNotFound(err) {
+		t.Fatalf("object outlived its lease: %v", err)
+	}
+}
