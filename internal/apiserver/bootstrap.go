@@ -12,6 +12,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/util/intstr"
 
 	"orca/internal/admission"
@@ -49,12 +50,7 @@ func (s *Server) admissionChain() *admission.Chain {
 }
 
 func (s *Server) rest(group, resource string) *registry.REST {
-	for gvr, r := range s.rests {
-		if gvr.Group == group && gvr.Resource == resource {
-			return r
-		}
-	}
-	return nil
+	return s.byGR[schema.GroupResource{Group: group, Resource: resource}]
 }
 
 // bootstrap creates what every cluster has: the system namespaces and the

@@ -63,8 +63,8 @@ func (m *metrics) wrap(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		rec := &statusRecorder{ResponseWriter: w}
-		next.ServeHTTP(rec, r)
 		info := parseRequestInfo(r)
+		next.ServeHTTP(rec, r.WithContext(withRequestInfo(r.Context(), info)))
 		verb := info.Verb
 		if !info.IsResource {
 			verb = "non-resource"

@@ -1,6 +1,7 @@
 package apiserver
 
 import (
+	"context"
 	"net/http"
 	"slices"
 	"strings"
@@ -97,4 +98,19 @@ func splitPath(p string) []string {
 		return nil
 	}
 	return strings.Split(p, "/")
+}
+
+type requestInfoKey struct{}
+
+func withRequestInfo(ctx context.Context, info *RequestInfo) context.Context {
+	return context.WithValue(ctx, requestInfoKey{}, info)
+}
+
+// requestInfoFrom returns the RequestInfo the outermost handler parsed
+// (once per request), parsing it if that handler did not run.
+func requestInfoFrom(r *http.Request) *RequestInfo {
+	if info, ok := r.Context().Value(requestInfoKey{}).(*RequestInfo); ok {
+		return info
+	}
+	return parseRequestInfo(r)
 }

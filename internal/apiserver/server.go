@@ -33,6 +33,7 @@ type Server struct {
 	embedded  *etcd.Embedded
 	stores    []*storage.Store
 	rests     map[schema.GroupVersionResource]*registry.REST
+	byGR      map[schema.GroupResource]*registry.REST // the stored version of each resource
 	resources map[gvrKey]*served
 	disc      *discovery
 	admit     *admission.Chain
@@ -52,7 +53,7 @@ type Server struct {
 // New connects storage and builds the handlers; Run serves.
 func New(ctx context.Context, cfg Config) (*Server, error) {
 	cfg.setDefaults()
-	s := &Server{cfg: cfg, codecs: newCodecs(), rests: map[schema.GroupVersionResource]*registry.REST{},
+	s := &Server{cfg: cfg, codecs: newCodecs(), rests: map[schema.GroupVersionResource]*registry.REST{}, byGR: map[schema.GroupResource]*registry.REST{},
 		resources: map[gvrKey]*served{}, metrics: newMetrics(), fieldManagers: map[schema.GroupVersionResource]*fieldManager{},
 		hooks: map[schema.GroupVersionResource]registry.Hooks{}}
 	_, svcNet, err := net.ParseCIDR(cfg.ServiceClusterIPRange)
@@ -143,6 +144,7 @@ func (s *Server) buildResources() error {
 		s.stores = append(s.stores, st)
 		rest := &registry.REST{Res: res, Store: st, Admit: s.admit, Hooks: s.hooks[res.GVR()]}
 		s.rests[res.GVR()] = rest
+		s.byGR[res.GR()] = rest
 		s.resources[gvrKey{res.Group, res.Version, res.Resource}] = &served{res: res, rest: rest, conv: &converter{res: res}}
 	}
 	for _, res := range all {
@@ -237,7 +239,7 @@ func (s *Server) route(w http.ResponseWriter, r *http.Request) {
 	if s.serveDiscovery(w, r) {
 		return
 	}
-	info := parseRequestInfo(r)
+	info := requestInfoFrom(r)
 	if !info.IsResource {
 		s.writeError(w, r, notFound())
 		return
