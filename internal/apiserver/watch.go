@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"time"
 
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/fields"
@@ -43,12 +44,20 @@ func (s *Server) handleWatch(w http.ResponseWriter, r *http.Request, sv *served,
 		}
 	}
 	wt, err := sv.rest.Watch(r.Context(), ns, opts)
+	ws := &watchStream{s: s, sv: sv, w: w, r: r, t: t}
 	if err != nil {
+		if apierrors.IsResourceExpired(err) || apierrors.IsGone(err) || apierrors.IsTimeout(err) {
+			// As kube-apiserver's watch cache: once the request is valid,
+			// a version the cache cannot serve is an ERROR event in a 200
+			// stream, not an HTTP error (clients then relist).
+			ws.start()
+			ws.frameObject(watch.Error, toStatus(err))
+			return
+		}
 		s.writeError(w, r, err)
 		return
 	}
 	defer wt.Stop()
-	ws := &watchStream{s: s, sv: sv, w: w, r: r, t: t}
 	ws.serve(wt, opts, timeout)
 }
 
@@ -71,7 +80,8 @@ type watchStream struct {
 	headers bool // table column headers already sent
 }
 
-func (ws *watchStream) serve(wt *storage.Watch, opts storage.ListOptions, timeout time.Duration) {
+// start writes the stream's headers.
+func (ws *watchStream) start() {
 	ct := ws.t.Type
 	if ct == mtYAML || ws.t.As != "" {
 		ct = mtJSON
@@ -85,6 +95,20 @@ func (ws *watchStream) serve(wt *storage.Watch, opts storage.ListOptions, timeou
 	ws.w.Header().Set("Transfer-Encoding", "chunked")
 	ws.w.WriteHeader(http.StatusOK)
 	ws.flusher, _ = ws.w.(http.Flusher)
+}
+
+// frameObject encodes obj and writes it as one event.
+func (ws *watchStream) frameObject(typ watch.EventType, obj runtime.Object) bool {
+	raw, err := ws.s.codecs.encode(obj, ws.t.Type, false)
+	if err != nil || !ws.frame(typ, raw) {
+		return false
+	}
+	ws.flush()
+	return true
+}
+
+func (ws *watchStream) serve(wt *storage.Watch, opts storage.ListOptions, timeout time.Duration) {
+	ws.start()
 	for _, e := range wt.Initial {
 		if !ws.send(e) {
 			return

@@ -154,7 +154,7 @@ func TestWatchSelectors(t *testing.T) {
 }
 
 // TestWatchTooOld: a watch from a resourceVersion older than the watch
-// cache's window of events is 410 Gone (Expired), so clients relist.
+// cache's window of events gets a 410 Gone (Expired) ERROR event, so clients relist.
 func TestWatchTooOld(t *testing.T) {
 	ctx, ns := ctxT(t), newNamespace(t)
 	leases := client.CoordinationV1().Leases(ns)
@@ -194,10 +194,22 @@ func TestWatchTooOld(t *testing.T) {
 		return err == nil, err
 	})
 
-	_, err := leases.Watch(ctx, metav1.ListOptions{ResourceVersion: first.ResourceVersion})
-	if err == nil {
-		t.Fatalf("watch from a resourceVersion out of the window succeeded")
+	// As upstream's watch cache, the answer is a 200 stream whose one event
+	// is an ERROR carrying the 410 Status.
+	old, err := leases.Watch(ctx, metav1.ListOptions{ResourceVersion: first.ResourceVersion})
+	if err != nil {
+		t.Fatalf("watch from a too old resourceVersion: %v, want an ERROR event", err)
 	}
+	select {
+	case ev := <-old.ResultChan():
+		if ev.Type != watch.Error {
+			t.Fatalf("first event %s, want ERROR", ev.Type)
+		}
+		err = apierrors.FromObject(ev.Object)
+	case <-time.After(10 * time.Second):
+		t.Fatal("no event on a watch from a too old resourceVersion")
+	}
+	old.Stop()
 	if !apierrors.IsResourceExpired(err) && !apierrors.IsGone(err) {
 		t.Fatalf("watch from a too old resourceVersion: %v, want 410 Expired/Gone", err)
 	}
