@@ -41,12 +41,7 @@ func (s *Server) handleCreate(w http.ResponseWriter, r *http.Request, sv *served
 		s.writeError(w, r, notFound())
 		return
 	}
-	obj, err := s.readObject(w, r, sv.res)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	opts, err := writeOptions(r)
+	obj, opts, err := s.readWrite(w, r, sv.res)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -60,12 +55,7 @@ func (s *Server) handleCreate(w http.ResponseWriter, r *http.Request, sv *served
 }
 
 func (s *Server) handleUpdate(w http.ResponseWriter, r *http.Request, sv *served, ns, name, sub string) {
-	obj, err := s.readObject(w, r, sv.res)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	opts, err := writeOptions(r)
+	obj, opts, err := s.readWrite(w, r, sv.res)
 	if err != nil {
 		s.writeError(w, r, err)
 		return

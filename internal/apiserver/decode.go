@@ -66,6 +66,27 @@ func (s *Server) readObject(w http.ResponseWriter, r *http.Request, res *registr
 	return s.decodeBody(w, r, res, data, contentType(r))
 }
 
+// readWrite reads what every create and update needs: the object and the
+// write options (dryRun, fieldManager).
+func (s *Server) readWrite(w http.ResponseWriter, r *http.Request, res *registry.Resource) (runtime.Object, registry.WriteOptions, error) {
+	opts, err := writeOptions(r)
+	if err != nil {
+		return nil, opts, err
+	}
+	obj, err := s.readObject(w, r, res)
+	return obj, opts, err
+}
+
+// readRawWrite is readWrite for bodies decoded later (patches).
+func readRawWrite(r *http.Request) ([]byte, registry.WriteOptions, error) {
+	opts, err := writeOptions(r)
+	if err != nil {
+		return nil, opts, err
+	}
+	body, err := readBody(r)
+	return body, opts, err
+}
+
 // decodeBody decodes a create or update body into a new object of res,
 // checking that its apiVersion and kind are the resource's.
 func (s *Server) decodeBody(w http.ResponseWriter, r *http.Request, res *registry.Resource, data []byte, ct string) (runtime.Object, error) {

@@ -10,6 +10,7 @@ import (
 	"runtime/debug"
 	"strings"
 
+	clientv3 "go.etcd.io/etcd/client/v3"
 	"k8s.io/apimachinery/pkg/version"
 
 	"orca/internal/buildinfo"
@@ -59,7 +60,7 @@ func (s *Server) serveHealth(w http.ResponseWriter, r *http.Request) bool {
 }
 
 func (s *Server) etcdHealthy(r *http.Request) bool {
-	_, err := s.client.Get(r.Context(), "/registry/health", clientv3CountOnly()...)
+	_, err := s.client.Get(r.Context(), "/registry/health", clientv3.WithCountOnly())
 	return err == nil
 }
 

@@ -3,7 +3,6 @@ package apiserver
 import (
 	"encoding/json"
 
-	clientv3 "go.etcd.io/etcd/client/v3"
 	"k8s.io/apimachinery/pkg/runtime"
 )
 
@@ -17,7 +16,3 @@ func jsonRoundTrip(in, out runtime.Object) (runtime.Object, error) {
 }
 
 func jsonMarshal(v any) ([]byte, error) { return json.Marshal(v) }
-
-func clientv3CountOnly() []clientv3.OpOption {
-	return []clientv3.OpOption{clientv3.WithCountOnly()}
-}

@@ -25,12 +25,7 @@ func (s *Server) handlePatch(w http.ResponseWriter, r *http.Request, sv *served,
 		s.writeError(w, r, unsupportedMediaType(patchTypes))
 		return
 	}
-	patch, err := readBody(r)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	opts, err := writeOptions(r)
+	patch, opts, err := readRawWrite(r)
 	if err != nil {
 		s.writeError(w, r, err)
 		return

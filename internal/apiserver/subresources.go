@@ -56,12 +56,7 @@ func (s *Server) serveScale(w http.ResponseWriter, r *http.Request, sv *served, 
 }
 
 func (s *Server) updateScale(w http.ResponseWriter, r *http.Request, sv *served, info *RequestInfo, ns string) {
-	body, err := readBody(r)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	opts, err := writeOptions(r)
+	body, opts, err := readRawWrite(r)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -111,7 +106,7 @@ func (s *Server) serveBinding(w http.ResponseWriter, r *http.Request, sv *served
 		s.writeError(w, r, notFound())
 		return
 	}
-	obj, err := s.readObject(w, r, bindingResource)
+	obj, opts, err := s.readWrite(w, r, bindingResource)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -123,11 +118,6 @@ func (s *Server) serveBinding(w http.ResponseWriter, r *http.Request, sv *served
 	}
 	if b.Target.Name == "" {
 		s.writeError(w, r, apierrors.NewInvalid(corev1.SchemeGroupVersion.WithKind("Binding").GroupKind(), b.Name, []*fieldErr{fieldRequired("target.name")}))
-		return
-	}
-	opts, err := writeOptions(r)
-	if err != nil {
-		s.writeError(w, r, err)
 		return
 	}
 	// Subresource "binding" writes spec.nodeName and status together.

@@ -81,12 +81,10 @@ func APIServer(ctx context.Context, o APIServerOptions) (*APIServerReport, error
 		return nil, err
 	}
 	time.Sleep(o.Idle / 2)
-	if rep.IdleRSS, err = p.rssBytes(); err != nil {
-		return nil, err
-	}
 	if rep.Idle, err = p.memory(); err != nil {
 		return nil, err
 	}
+	rep.IdleRSS = rep.Idle.RSS
 	cfg, err := clientcmd.BuildConfigFromFlags("", p.kubeconfig())
 	if err != nil {
 		return nil, err

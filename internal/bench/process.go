@@ -75,23 +75,6 @@ func (p *serverProcess) waitReady(ctx context.Context) (time.Duration, error) {
 	}
 }
 
-// rssBytes reads the process's resident set size from /proc.
-func (p *serverProcess) rssBytes() (int64, error) {
-	f, err := os.Open(fmt.Sprintf("/proc/%d/status", p.cmd.Process.Pid))
-	if err != nil {
-		return 0, err
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		if v, ok := strings.CutPrefix(sc.Text(), "VmRSS:"); ok {
-			kb, err := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
-			return kb * 1024, err
-		}
-	}
-	return 0, fmt.Errorf("no VmRSS in /proc/%d/status", p.cmd.Process.Pid)
-}
-
 // memory is a process's resident memory split by kind, from /proc/PID/smaps.
 type memory struct {
 	RSS, Anon, File int64 // bytes resident: all, anonymous, file-backed (the binary)
