@@ -35,21 +35,8 @@ func v2Paths(eps []*endpoint) *spec.Paths {
 		}
 		for _, op := range ep.ops {
 			o := v2Operation(op)
-			switch op.method {
-			case "get":
-				item.Get = o
-			case "put":
-				item.Put = o
-			case "post":
-				item.Post = o
-			case "delete":
-				item.Delete = o
-			case "patch":
-				item.Patch = o
-			case "options":
-				item.Options = o
-			case "head":
-				item.Head = o
+			if slot := opSlot(op.method, &item.Get, &item.Put, &item.Post, &item.Delete, &item.Patch, &item.Options, &item.Head); slot != nil {
+				*slot = o
 			}
 		}
 		paths.Paths[ep.path] = item
@@ -118,4 +105,26 @@ func opExtensions(op operation) spec.Extensions {
 		ext[gvkExtension] = map[string]interface{}{"group": op.gvk.Group, "version": op.gvk.Version, "kind": op.gvk.Kind}
 	}
 	return ext
+}
+
+// opSlot returns the field of a path item (v2 or v3: the same seven
+// fields, different types) that holds method's operation; nil if none.
+func opSlot[O any](method string, get, put, post, del, patch, options, head *O) *O {
+	switch method {
+	case "get":
+		return get
+	case "put":
+		return put
+	case "post":
+		return post
+	case "delete":
+		return del
+	case "patch":
+		return patch
+	case "options":
+		return options
+	case "head":
+		return head
+	}
+	return nil
 }

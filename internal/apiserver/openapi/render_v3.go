@@ -38,21 +38,8 @@ func v3Paths(eps []*endpoint) *spec3.Paths {
 		}
 		for _, op := range ep.ops {
 			o := v3Operation(op)
-			switch op.method {
-			case "get":
-				item.Get = o
-			case "put":
-				item.Put = o
-			case "post":
-				item.Post = o
-			case "delete":
-				item.Delete = o
-			case "patch":
-				item.Patch = o
-			case "options":
-				item.Options = o
-			case "head":
-				item.Head = o
+			if slot := opSlot(op.method, &item.Get, &item.Put, &item.Post, &item.Delete, &item.Patch, &item.Options, &item.Head); slot != nil {
+				*slot = o
 			}
 		}
 		paths.Paths[ep.path] = item
