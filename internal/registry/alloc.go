@@ -59,7 +59,10 @@ func (a *Allocator) Allocate(ctx context.Context, offset int) (int, error) {
 	return got, err
 }
 
-// firstFree scans the dynamic band, then the static band.
+// firstFree scans the dynamic band, then the static band. Upstream picks a
+// random free offset; orca takes the lowest, so the stored bitmap stays as
+// small as the number of Services (it is rewritten on every allocation).
+// The difference is visible only in which IP a new Service gets.
 func (a *Allocator) firstFree(bits *big.Int) int {
 	for i := a.dynamicFrom; i < a.size; i++ {
 		if bits.Bit(i) == 0 {
