@@ -29,9 +29,10 @@ vet:
 bench: build
 	$(BIN) bench apiserver
 
-## generate: regenerate the OpenAPI definitions from k8s.io/api.
+## generate: regenerate the OpenAPI definitions from k8s.io/api and the embedded pause binaries.
 generate:
 	./hack/update-openapi.sh
+	$(GO) generate ./internal/image/pause/
 
 clean:
 	rm -rf bin

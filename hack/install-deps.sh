@@ -6,6 +6,15 @@ set -euo pipefail
 need=()
 # etcd-server: the external-etcd test runs orca against a separate etcd process.
 command -v etcd >/dev/null 2>&1 || need+=(etcd-server)
+# The node agent: containerd (with ctr) and runc run the pods, the CNI
+# plugins wire their network, nftables/iptables program Service VIPs.
+command -v containerd >/dev/null 2>&1 || need+=(containerd)
+command -v runc >/dev/null 2>&1 || need+=(runc)
+[ -x /usr/lib/cni/bridge ] || [ -x /opt/cni/bin/bridge ] || need+=(containernetworking-plugins)
+command -v nft >/dev/null 2>&1 || need+=(nftables)
+command -v iptables >/dev/null 2>&1 || need+=(iptables)
+# busybox-static: the e2e tests build their container images from it.
+[ -x /bin/busybox ] || need+=(busybox-static)
 
 if [ ${#need[@]} -gt 0 ]; then
 	if [ "$(id -u)" != 0 ]; then

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 	"k8s.io/klog/v2"
 
 	"orca/internal/apiserver"
@@ -20,49 +21,23 @@ import (
 	"orca/internal/scheduler/config"
 )
 
-func serverCmd() *cobra.Command {
-	var cfg apiserver.Config
-	var bind, advertise, etcdServers string
-	var logLevel string
-	var disableScheduler bool
-	var schedulerConfig string
-	cmd := &cobra.Command{
-		Use:   "server",
-		Short: "Run the control plane: API server on etcd (embedded unless --etcd-servers is given)",
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			setupLogging(logLevel)
-			cfg.BindAddress = net.ParseIP(bind)
-			if cfg.BindAddress == nil {
-				return fmt.Errorf("--bind-address %q is not an IP address", bind)
-			}
-			if advertise != "" {
-				if cfg.AdvertiseAddress = net.ParseIP(advertise); cfg.AdvertiseAddress == nil {
-					return fmt.Errorf("--advertise-address %q is not an IP address", advertise)
-				}
-			}
-			if etcdServers != "" {
-				cfg.Etcd.Servers = strings.Split(etcdServers, ",")
-			}
-			var sched *scheduler.Options
-			if !disableScheduler {
-				sched = &scheduler.Options{LeaderElect: true}
-				if schedulerConfig != "" {
-					c, err := config.Load(schedulerConfig)
-					if err != nil {
-						return err
-					}
-					*sched = sched.WithConfig(c)
-				}
-			}
-			return runServer(cfg, sched)
-		},
-	}
-	f := cmd.Flags()
+// serverFlags are the control plane's flags, shared by `orca server` and `orca up`.
+type serverFlags struct {
+	cfg                          apiserver.Config
+	bind, advertise, etcdServers string
+	logLevel                     string
+	disableScheduler             bool
+	schedulerConfig              string
+	controllers                  controller.Options
+}
+
+func (sf *serverFlags) add(f *pflag.FlagSet) {
+	cfg := &sf.cfg
 	f.StringVar(&cfg.DataDir, "data-dir", "/var/lib/orca", "directory for etcd data, certificates and the admin kubeconfig")
-	f.StringVar(&bind, "bind-address", "0.0.0.0", "IP address to serve HTTPS on")
+	f.StringVar(&sf.bind, "bind-address", "0.0.0.0", "IP address to serve HTTPS on")
 	f.IntVar(&cfg.SecurePort, "secure-port", 6443, "port to serve HTTPS on (0 picks a free one)")
-	f.StringVar(&advertise, "advertise-address", "", "IP address clients and the kubernetes Service use to reach this server")
-	f.StringVar(&etcdServers, "etcd-servers", "", "comma-separated URLs of an external etcd cluster (default: embedded etcd)")
+	f.StringVar(&sf.advertise, "advertise-address", "", "IP address clients and the kubernetes Service use to reach this server")
+	f.StringVar(&sf.etcdServers, "etcd-servers", "", "comma-separated URLs of an external etcd cluster (default: embedded etcd)")
 	f.StringVar(&cfg.Etcd.CAFile, "etcd-cafile", "", "CA bundle to verify the external etcd servers")
 	f.StringVar(&cfg.Etcd.CertFile, "etcd-certfile", "", "client certificate for the external etcd")
 	f.StringVar(&cfg.Etcd.KeyFile, "etcd-keyfile", "", "client key for the external etcd")
@@ -73,14 +48,66 @@ func serverCmd() *cobra.Command {
 	f.StringVar(&cfg.TLSKeyFile, "tls-private-key-file", "", "key of --tls-cert-file")
 	f.StringVar(&cfg.ClientCAFile, "client-ca-file", "", "CA that signs client certificates (default: the cluster CA)")
 	f.StringVar(&cfg.KubeconfigOut, "write-kubeconfig", "", "where to write the admin kubeconfig (default <data-dir>/admin.kubeconfig)")
-	f.StringVar(&logLevel, "log-level", "info", "debug, info, warn or error")
-	f.BoolVar(&disableScheduler, "disable-scheduler", false, "do not run the in-process scheduler (run `orca scheduler` elsewhere)")
-	f.StringVar(&schedulerConfig, "scheduler-config", "", "KubeSchedulerConfiguration file for the in-process scheduler")
+	f.StringVar(&cfg.KubeletClientCertificate, "kubelet-client-certificate", "", "client certificate for kubelet connections (default: generated, CN kube-apiserver-kubelet-client)")
+	f.StringVar(&cfg.KubeletClientKey, "kubelet-client-key", "", "key of --kubelet-client-certificate")
+	f.StringVar(&cfg.KubeletCertificateAuthority, "kubelet-certificate-authority", "", "CA bundle to verify kubelet serving certificates (default: not verified)")
+	f.StringVar(&sf.logLevel, "log-level", "info", "debug, info, warn or error")
+	f.BoolVar(&sf.disableScheduler, "disable-scheduler", false, "do not run the in-process scheduler (run `orca scheduler` elsewhere)")
+	f.StringVar(&sf.schedulerConfig, "scheduler-config", "", "KubeSchedulerConfiguration file for the in-process scheduler")
+	f.StringVar(&sf.controllers.ClusterCIDR, "cluster-cidr", "10.244.0.0/16", "CIDR range nodes' pod CIDRs are allocated from (empty: do not allocate)")
+	f.IntVar(&sf.controllers.NodeCIDRMaskSize, "node-cidr-mask-size", 24, "prefix length of each node's pod CIDR")
+}
+
+// finish parses the string flags; a nil scheduler means none in-process.
+func (sf *serverFlags) finish() (apiserver.Config, *scheduler.Options, error) {
+	cfg := sf.cfg
+	if cfg.BindAddress = net.ParseIP(sf.bind); cfg.BindAddress == nil {
+		return cfg, nil, fmt.Errorf("--bind-address %q is not an IP address", sf.bind)
+	}
+	if sf.advertise != "" {
+		if cfg.AdvertiseAddress = net.ParseIP(sf.advertise); cfg.AdvertiseAddress == nil {
+			return cfg, nil, fmt.Errorf("--advertise-address %q is not an IP address", sf.advertise)
+		}
+	}
+	if sf.etcdServers != "" {
+		cfg.Etcd.Servers = strings.Split(sf.etcdServers, ",")
+	}
+	if sf.disableScheduler {
+		return cfg, nil, nil
+	}
+	sched := &scheduler.Options{LeaderElect: true}
+	if sf.schedulerConfig != "" {
+		c, err := config.Load(sf.schedulerConfig)
+		if err != nil {
+			return cfg, nil, err
+		}
+		*sched = sched.WithConfig(c)
+	}
+	return cfg, sched, nil
+}
+
+func serverCmd() *cobra.Command {
+	var sf serverFlags
+	cmd := &cobra.Command{
+		Use:   "server",
+		Short: "Run the control plane: API server on etcd (embedded unless --etcd-servers is given)",
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			setupLogging(sf.logLevel)
+			cfg, sched, err := sf.finish()
+			if err != nil {
+				return err
+			}
+			return runServer(cfg, sched, sf.controllers, nil)
+		},
+	}
+	sf.add(cmd.Flags())
 	return cmd
 }
 
-// runServer serves until a signal; a nil sched means no in-process scheduler.
-func runServer(cfg apiserver.Config, sched *scheduler.Options) error {
+// runServer serves until a signal; a nil sched means no in-process
+// scheduler. onReady runs once the server answers (orca up starts its
+// agent there).
+func runServer(cfg apiserver.Config, sched *scheduler.Options, ctrl controller.Options, onReady func(context.Context, *apiserver.Server)) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	start := time.Now()
@@ -94,6 +121,9 @@ func runServer(cfg apiserver.Config, sched *scheduler.Options) error {
 			return
 		}
 		slog.Info("orca server ready", "url", s.URL(), "kubeconfig", s.KubeconfigPath(), "startup", time.Since(start).Round(time.Millisecond))
+		if onReady != nil {
+			go onReady(ctx, s)
+		}
 		if sched != nil {
 			go func() {
 				if err := scheduler.Run(ctx, s.LoopbackConfig(), *sched); err != nil {
@@ -101,7 +131,7 @@ func runServer(cfg apiserver.Config, sched *scheduler.Options) error {
 				}
 			}()
 		}
-		if err := controller.Run(ctx, s.LoopbackConfig()); err != nil {
+		if err := controller.Run(ctx, s.LoopbackConfig(), ctrl); err != nil {
 			slog.Error("controllers stopped", "err", err)
 		}
 	}()

@@ -29,6 +29,14 @@ type Config struct {
 	ClientCAFile  string
 	KubeconfigOut string // default DataDir/admin.kubeconfig
 
+	// The client certificate the apiserver presents to kubelets (default:
+	// CertDir/apiserver-kubelet-client.crt, issued by the cluster CA) and
+	// the CA that verifies kubelet serving certificates (default: none,
+	// kubelets' self-signed certificates are accepted, as upstream).
+	KubeletClientCertificate    string
+	KubeletClientKey            string
+	KubeletCertificateAuthority string
+
 	// Tuning, mostly for tests.
 	BookmarkInterval   time.Duration
 	CompactionInterval time.Duration

@@ -85,6 +85,12 @@ func subresourceVerbs(sub string) []string {
 		return []string{"create"}
 	case "finalize":
 		return []string{"update"}
+	case "log":
+		return []string{"get"}
+	case "exec", "attach", "portforward":
+		return []string{"create", "get"}
+	case "proxy":
+		return []string{"create", "delete", "get", "patch", "update"}
 	}
 	return []string{"get", "patch", "update"}
 }
@@ -98,10 +104,13 @@ func subresources(r *registry.Resource) []string {
 		out = append(out, "scale")
 	}
 	if r.Group == "" && r.Resource == "pods" {
-		out = append(out, "binding", "eviction")
+		out = append(out, "binding", "eviction", "log", "exec", "attach", "portforward")
 	}
 	if r.Group == "" && r.Resource == "namespaces" {
 		out = append(out, "finalize")
+	}
+	if r.Group == "" && r.Resource == "nodes" {
+		out = append(out, "proxy")
 	}
 	return out
 }
@@ -114,6 +123,14 @@ func subresourceKind(r *registry.Resource, sub string) (group, version, kind str
 		return "", "v1", "Binding"
 	case "eviction":
 		return "policy", "v1", "Eviction"
+	case "exec":
+		return "", "v1", "PodExecOptions"
+	case "attach":
+		return "", "v1", "PodAttachOptions"
+	case "portforward":
+		return "", "v1", "PodPortForwardOptions"
+	case "proxy":
+		return "", "v1", "NodeProxyOptions"
 	}
 	return r.Group, r.Version, r.Kind
 }

@@ -56,8 +56,8 @@ func parseRequestInfo(r *http.Request) *RequestInfo {
 	if len(parts) > 2 {
 		info.Subresource = parts[2]
 	}
-	if len(parts) > 3 {
-		info.IsResource = false // no resource path is this deep
+	if len(parts) > 3 && info.Subresource != "proxy" {
+		info.IsResource = false // only proxy paths go deeper (nodes/x/proxy/<path>)
 	}
 	info.Verb = verbOf(r, info)
 	return info

@@ -74,6 +74,12 @@ func (s *Server) serveResource(w http.ResponseWriter, r *http.Request, info *Req
 		s.serveEviction(w, r, sv, info, ns)
 	case "finalize":
 		s.serveFinalize(w, r, sv, info)
+	case "log":
+		s.servePodLog(w, r, sv, info, ns)
+	case "exec", "attach", "portforward":
+		s.servePodStream(w, r, sv, info, ns)
+	case "proxy":
+		s.serveNodeProxy(w, r, sv, info)
 	default:
 		s.writeError(w, r, notFound())
 	}

@@ -48,6 +48,7 @@ type Server struct {
 	hooks         map[schema.GroupVersionResource]registry.Hooks
 	serviceNet    *net.IPNet
 	loopback      *rest.Config
+	kubelet       *http.Transport // reaches kubelets as kube-apiserver-kubelet-client
 }
 
 // New connects storage and builds the handlers; Run serves.

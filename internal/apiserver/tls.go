@@ -52,6 +52,9 @@ func (s *Server) setupTLS(serviceIP net.IP) error {
 			return fmt.Errorf("--client-ca-file %s: no certificates found", c.ClientCAFile)
 		}
 	}
+	if err := s.setupKubeletClient(ca); err != nil {
+		return err
+	}
 	s.tlsConfig = &tls.Config{
 		Certificates: []tls.Certificate{cert},
 		ClientAuth:   tls.VerifyClientCertIfGiven,

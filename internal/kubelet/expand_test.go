@@ -1,0 +1,24 @@
+package kubelet
+
+import "testing"
+
+func TestExpand(t *testing.T) {
+	vars := map[string]string{"A": "1", "LONG_NAME": "two"}
+	lookup := func(k string) (string, bool) { v, ok := vars[k]; return v, ok }
+	for in, want := range map[string]string{
+		"plain":              "plain",
+		"$(A)":               "1",
+		"x$(A)y$(LONG_NAME)": "x1ytwo",
+		"$$(A)":              "$(A)",
+		"$(MISSING)":         "$(MISSING)",
+		"$(unterminated":     "$(unterminated",
+		"cost $5":            "cost $5",
+		"$":                  "$",
+		"$$":                 "$",
+		"a$$$(A)":            "a$1",
+	} {
+		if got := expand(in, lookup); got != want {
+			t.Errorf("expand(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
