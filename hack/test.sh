@@ -16,7 +16,7 @@ go vet ./...
 step "unit tests"
 # Packages with concurrency run under the race detector; the rest plainly.
 race_pkgs=(./internal/storage/... ./internal/registry/... ./internal/scheduler/... ./internal/kubelet/... ./internal/controller/...)
-go test -count=1 $(go list ./internal/... ./cmd/... | grep -v -e /internal/storage -e /internal/registry -e /internal/scheduler -e /internal/kubelet -e /internal/controller)
+go test -count=1 $(go list ./internal/... ./cmd/... ./test/images/... | grep -v -e /internal/storage -e /internal/registry -e /internal/scheduler -e /internal/kubelet -e /internal/controller)
 
 step "race tests: ${race_pkgs[*]}"
 go test -race -count=1 "${race_pkgs[@]}"

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 )
 
@@ -35,7 +36,7 @@ func (s *Server) servePodStream(w http.ResponseWriter, r *http.Request, sv *serv
 		err = portParams(q, params)
 	} else {
 		var container string
-		container, err = validateContainer(pod, q.Get("container"))
+		container, err = streamContainer(pod, q.Get("container"))
 		path = "/" + info.Subresource + "/" + ns + "/" + pod.Name + "/" + container
 		streamParams(q, params, info.Subresource == "exec")
 	}
@@ -53,6 +54,26 @@ func (s *Server) servePodStream(w http.ResponseWriter, r *http.Request, sv *serv
 		return
 	}
 	s.proxyTo(w, r, &url.URL{Scheme: "https", Host: addr, Path: path, RawQuery: params.Encode()}, s.kubelet)
+}
+
+// streamContainer is validateContainer with the wording upstream uses for
+// exec and attach, which names init containers apart.
+func streamContainer(pod *corev1.Pod, name string) (string, error) {
+	if name != "" || len(pod.Spec.Containers) < 2 {
+		return validateContainer(pod, name)
+	}
+	names := func(cs []corev1.Container) string {
+		var out []string
+		for _, c := range cs {
+			out = append(out, c.Name)
+		}
+		return strings.Join(out, " ")
+	}
+	msg := fmt.Sprintf("a container name must be specified for pod %s, choose one of: [%s]", pod.Name, names(pod.Spec.Containers))
+	if len(pod.Spec.InitContainers) > 0 {
+		msg += fmt.Sprintf(" or one of the init containers: [%s]", names(pod.Spec.InitContainers))
+	}
+	return "", apierrors.NewBadRequest(msg)
 }
 
 // streamParams translates PodExecOptions/PodAttachOptions into the
