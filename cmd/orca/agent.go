@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 	v1 "k8s.io/api/core/v1"
+	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
 
 	"orca/internal/agent"
@@ -24,7 +25,39 @@ type agentFlags struct {
 	cfg                agent.Config
 	nodeIP, labels     string
 	taints, clusterDNS string
+}
+
+// credentials are how a standalone agent reaches the server: a kubeconfig
+// (the admin one for now), or a client certificate and the cluster CA.
+type credentials struct {
 	server, kubeconfig string
+	cert, key, ca      string
+}
+
+func (c *credentials) add(f *pflag.FlagSet) {
+	f.StringVar(&c.server, "server", "", "URL of the orca server (overrides the kubeconfig's)")
+	f.StringVar(&c.kubeconfig, "kubeconfig", "/var/lib/orca/admin.kubeconfig", "kubeconfig with the cluster CA and credentials (the server's admin kubeconfig for now)")
+	f.StringVar(&c.cert, "client-certificate", "", "client certificate signed by the cluster CA (with --client-key, --certificate-authority and --server, instead of --kubeconfig)")
+	f.StringVar(&c.key, "client-key", "", "key of --client-certificate")
+	f.StringVar(&c.ca, "certificate-authority", "", "the cluster CA certificate")
+}
+
+func (c *credentials) restConfig() (*rest.Config, error) {
+	if c.cert == "" {
+		rc, err := clientcmd.BuildConfigFromFlags(c.server, c.kubeconfig)
+		if err != nil {
+			return nil, fmt.Errorf("credentials for the server: %w", err)
+		}
+		return rc, nil
+	}
+	if c.server == "" || c.key == "" || c.ca == "" {
+		return nil, fmt.Errorf("--client-certificate needs --client-key, --certificate-authority and --server")
+	}
+	ca, err := os.ReadFile(c.ca)
+	if err != nil {
+		return nil, err
+	}
+	return &rest.Config{Host: c.server, TLSClientConfig: rest.TLSClientConfig{CertFile: c.cert, KeyFile: c.key, CAData: ca}}, nil
 }
 
 func (a *agentFlags) add(f *pflag.FlagSet, dataDir string) {
@@ -75,6 +108,7 @@ func (a *agentFlags) finish() error {
 
 func agentCmd() *cobra.Command {
 	var a agentFlags
+	var creds credentials
 	var logLevel, dataDir string
 	cmd := &cobra.Command{
 		Use:   "agent",
@@ -90,9 +124,9 @@ With --simulate N it runs N virtual nodes on the simulated runtime instead.`,
 			if !cmd.Flags().Changed("agent-data-dir") {
 				a.cfg.DataDir = filepath.Join(dataDir, "agent")
 			}
-			rc, err := clientcmd.BuildConfigFromFlags(a.server, a.kubeconfig)
+			rc, err := creds.restConfig()
 			if err != nil {
-				return fmt.Errorf("credentials for the server: %w", err)
+				return err
 			}
 			a.cfg.Rest = rc
 			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -103,8 +137,7 @@ With --simulate N it runs N virtual nodes on the simulated runtime instead.`,
 	}
 	f := cmd.Flags()
 	f.StringVar(&dataDir, "data-dir", "/var/lib/orca", "orca's data directory")
-	f.StringVar(&a.server, "server", "", "URL of the orca server (overrides the kubeconfig's)")
-	f.StringVar(&a.kubeconfig, "kubeconfig", "/var/lib/orca/admin.kubeconfig", "kubeconfig with the cluster CA and credentials (the server's admin kubeconfig for now)")
+	creds.add(f)
 	f.StringVar(&logLevel, "log-level", "info", "debug, info, warn or error")
 	a.add(f, "/var/lib/orca")
 	return cmd

@@ -11,6 +11,7 @@ import (
 	v1 "k8s.io/api/core/v1"
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 
+	"orca/internal/kubelet/expansion"
 	"orca/internal/kubelet/volume"
 )
 
@@ -47,10 +48,10 @@ func (k *Kubelet) containerConfig(ctx context.Context, pod *v1.Pod, c *v1.Contai
 	}
 	lookup := func(n string) (string, bool) { v, ok := envMap[n]; return v, ok }
 	for _, s := range c.Command {
-		cfg.Command = append(cfg.Command, expand(s, lookup))
+		cfg.Command = append(cfg.Command, expansion.Expand(s, lookup))
 	}
 	for _, s := range c.Args {
-		cfg.Args = append(cfg.Args, expand(s, lookup))
+		cfg.Args = append(cfg.Args, expansion.Expand(s, lookup))
 	}
 	// The simulated runtime reads its script from the pod's annotations.
 	for key, v := range pod.Annotations {

@@ -13,6 +13,7 @@ import (
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/util/validation"
 
+	"orca/internal/kubelet/expansion"
 	"orca/internal/kubelet/fieldpath"
 )
 
@@ -119,7 +120,7 @@ func (k *Kubelet) envFrom(ctx context.Context, pod *v1.Pod, from v1.EnvFromSourc
 
 func (k *Kubelet) envValue(ctx context.Context, pod *v1.Pod, c *v1.Container, e v1.EnvVar, env *envList) (string, error) {
 	if e.ValueFrom == nil {
-		return expand(e.Value, env.lookup), nil
+		return expansion.Expand(e.Value, env.lookup), nil
 	}
 	src := e.ValueFrom
 	switch {

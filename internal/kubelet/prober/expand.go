@@ -1,9 +1,9 @@
 package prober
 
 import (
-	"strings"
-
 	v1 "k8s.io/api/core/v1"
+
+	"orca/internal/kubelet/expansion"
 )
 
 // expandCommand substitutes $(VAR) in an exec probe's command with the
@@ -22,44 +22,7 @@ func expandCommand(cmd []string, c *v1.Container) []string {
 	}
 	out := make([]string, len(cmd))
 	for i, arg := range cmd {
-		out[i] = expand(arg, vars)
+		out[i] = expansion.Expand(arg, expansion.MapLookup(vars))
 	}
 	return out
-}
-
-func expand(s string, vars map[string]string) string {
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		if s[i] != '$' || i+1 == len(s) {
-			b.WriteByte(s[i])
-			continue
-		}
-		switch s[i+1] {
-		case '$':
-			b.WriteByte('$')
-			i++
-		case '(':
-			i += expandRef(s[i:], vars, &b) - 1
-		default:
-			b.WriteByte('$')
-		}
-	}
-	return b.String()
-}
-
-// expandRef handles s starting with "$(": it writes the value of a known,
-// closed reference or the text as is, and returns how many bytes it used.
-func expandRef(s string, vars map[string]string, b *strings.Builder) int {
-	end := strings.IndexByte(s, ')')
-	if end < 0 {
-		b.WriteString(s)
-		return len(s)
-	}
-	name := s[2:end]
-	if v, ok := vars[name]; ok {
-		b.WriteString(v)
-	} else {
-		b.WriteString(s[:end+1])
-	}
-	return end + 1
 }

@@ -113,27 +113,3 @@ func TestMountsConfigMapSubPathFile(t *testing.T) {
 		t.Errorf("mount = %v, want the read-only file inside the current ..<ts> dir", got[0])
 	}
 }
-
-func TestExpand(t *testing.T) {
-	vars := map[string]string{"A": "a", "B": "b"}
-	lookup := func(k string) (string, bool) { v, ok := vars[k]; return v, ok }
-	for in, want := range map[string]string{
-		"":            "",
-		"plain":       "plain",
-		"$(A)":        "a",
-		"x$(A)y$(B)z": "xaybz",
-		"$(C)":        "$(C)",
-		"$$(A)":       "$(A)",
-		"$$":          "$",
-		"$":           "$",
-		"a$":          "a$",
-		"$x":          "$x",
-		"$(A":         "$(A",
-		"$()":         "$()",
-		"$($(A))":     "$($(A))",
-	} {
-		if got := expand(in, lookup); got != want {
-			t.Errorf("expand(%q) = %q, want %q", in, got, want)
-		}
-	}
-}

@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 
+	"orca/internal/kubelet/expansion"
+
 	v1 "k8s.io/api/core/v1"
 )
 
@@ -18,7 +20,7 @@ func subPath(vm *v1.VolumeMount, env map[string]string) (string, error) {
 		return vm.SubPath, nil
 	}
 	var missing []string
-	out := expand(vm.SubPathExpr, func(name string) (string, bool) {
+	out := expansion.Expand(vm.SubPathExpr, func(name string) (string, bool) {
 		v := env[name]
 		if v == "" {
 			missing = append(missing, name)

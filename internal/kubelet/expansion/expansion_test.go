@@ -1,4 +1,4 @@
-package kubelet
+package expansion
 
 import "testing"
 
@@ -16,8 +16,14 @@ func TestExpand(t *testing.T) {
 		"$":                  "$",
 		"$$":                 "$",
 		"a$$$(A)":            "a$1",
+		"$(a $(A)":           "$(a $(A)", // the name runs to the first ")"
+		"a$":                 "a$",
+		"$x":                 "$x",
+		"$()":                "$()",
+		"$($(A))":            "$($(A))",
+		"":                   "",
 	} {
-		if got := expand(in, lookup); got != want {
+		if got := Expand(in, lookup); got != want {
 			t.Errorf("expand(%q) = %q, want %q", in, got, want)
 		}
 	}
