@@ -331,3 +331,17 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 }
 
 var _ = fmt.Sprint
+
+func TestActiveDeadlineFailsPod(t *testing.T) {
+	h := newHarness(t)
+	pod := simplePod("deadline", nil)
+	one := int64(1)
+	pod.Spec.ActiveDeadlineSeconds = &one
+	h.create(pod)
+	p := h.waitPod("deadline", "Failed with DeadlineExceeded", func(p *v1.Pod) bool {
+		return p.Status.Phase == v1.PodFailed && p.Status.Reason == "DeadlineExceeded"
+	})
+	if cs := p.Status.ContainerStatuses; len(cs) != 1 || cs[0].State.Running != nil {
+		t.Fatalf("container still running after the deadline: %+v", cs)
+	}
+}

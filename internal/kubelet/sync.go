@@ -33,7 +33,14 @@ func (k *Kubelet) syncPod(ctx context.Context, w *podWorker) (done bool, next ti
 	if isTerminal(st.Phase) {
 		return false, k.finish(ctx, w, pod, rp, st)
 	}
+	left, hasDeadline := activeDeadlineLeft(pod, k.clock.Now())
+	if hasDeadline && left <= 0 {
+		return false, k.deadlineExceeded(ctx, w, pod, rp)
+	}
 	next, err = k.run(ctx, w, pod, rp)
+	if hasDeadline {
+		next = min(next, left)
+	}
 	if err != nil {
 		k.log.Info("sync pod", "pod", podKey(pod), "err", err)
 	}
@@ -172,6 +179,32 @@ func (k *Kubelet) finish(ctx context.Context, w *podWorker, pod *v1.Pod, rp *run
 		}
 	}
 	k.prober.RemovePod(pod.UID)
+	k.writeStatus(ctx, w, pod, st)
+	return k.cfg.SyncPeriod
+}
+
+// activeDeadlineLeft is how long the pod may still run under
+// spec.activeDeadlineSeconds, counted from its start time.
+func activeDeadlineLeft(pod *v1.Pod, now time.Time) (time.Duration, bool) {
+	d := pod.Spec.ActiveDeadlineSeconds
+	if d == nil || pod.Status.StartTime == nil {
+		return 0, false
+	}
+	return pod.Status.StartTime.Add(time.Duration(*d) * time.Second).Sub(now), true
+}
+
+// deadlineExceeded kills a pod that ran past its active deadline and
+// fails it with upstream's reason and message.
+func (k *Kubelet) deadlineExceeded(ctx context.Context, w *podWorker, pod *v1.Pod, rp *runtimePod) time.Duration {
+	const msg = "Pod was active on the node longer than the specified deadline"
+	k.recorder.Event(pod, v1.EventTypeNormal, "DeadlineExceeded", msg)
+	k.prober.RemovePod(pod.UID)
+	k.killPod(ctx, pod, rp, gracePeriod(pod))
+	if rp2, err := readRuntimePod(ctx, k.rt, w.uid); err == nil {
+		rp = rp2
+	}
+	st := k.status(w, pod, rp, true)
+	st.Phase, st.Reason, st.Message = v1.PodFailed, "DeadlineExceeded", msg
 	k.writeStatus(ctx, w, pod, st)
 	return k.cfg.SyncPeriod
 }
