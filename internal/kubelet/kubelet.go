@@ -112,6 +112,7 @@ type Kubelet struct {
 	backoff   *backoff
 	services  listersv1.ServiceLister
 	pods      listersv1.PodLister
+	nodes     listersv1.NodeLister
 	podSynced cache.InformerSynced
 
 	runtimeName  string
@@ -190,6 +191,8 @@ func (k *Kubelet) Run(ctx context.Context) error {
 		informers.WithTweakListOptions(func(o *metav1.ListOptions) {
 			o.FieldSelector = fields.OneTermEqualSelector("metadata.name", k.cfg.NodeName).String()
 		}))
+	k.nodes = nodeFactory.Core().V1().Nodes().Lister()
+	nodeSynced := nodeFactory.Core().V1().Nodes().Informer().HasSynced
 	nodeFactory.Core().V1().Nodes().Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
 		AddFunc:    func(o any) { k.nodeChanged(ctx, o.(*v1.Node)) },
 		UpdateFunc: func(_, o any) { k.nodeChanged(ctx, o.(*v1.Node)) },
@@ -207,7 +210,7 @@ func (k *Kubelet) Run(ctx context.Context) error {
 	for _, f := range factories {
 		f.Start(ctx.Done())
 	}
-	if !cache.WaitForCacheSync(ctx.Done(), reg.HasSynced, svcSynced) {
+	if !cache.WaitForCacheSync(ctx.Done(), reg.HasSynced, svcSynced, nodeSynced) {
 		return nil // stopped before it started
 	}
 	go k.runNodeStatus(ctx)

@@ -109,10 +109,15 @@ func (k *Kubelet) runNodeStatus(ctx context.Context) {
 			return
 		case <-t.C():
 		}
-		node, err := k.client.CoreV1().Nodes().Get(ctx, k.cfg.NodeName, metav1.GetOptions{})
+		// The informer's copy is enough to compare against: status is
+		// written with a patch, so a stale copy costs nothing.
+		node, err := k.nodes.Get(k.cfg.NodeName)
 		if apierrors.IsNotFound(err) {
 			// Someone deleted the node: register again, as upstream does.
-			err = k.registerNode(ctx)
+			if err := k.registerNode(ctx); err != nil {
+				k.log.Warn("register node", "err", err)
+			}
+			continue
 		}
 		if err != nil {
 			k.log.Warn("node status", "err", err)
@@ -281,7 +286,7 @@ func (k *Kubelet) nodeChanged(ctx context.Context, node *v1.Node) {
 			case <-k.clock.After(100 * time.Millisecond):
 			}
 		}
-		if n, err := k.client.CoreV1().Nodes().Get(ctx, k.cfg.NodeName, metav1.GetOptions{}); err == nil {
+		if n, err := k.nodes.Get(k.cfg.NodeName); err == nil {
 			_ = k.writeNodeStatus(ctx, n, false)
 		}
 	}()
