@@ -37,7 +37,7 @@ func benchCmd() *cobra.Command {
 	f.IntVar(&o.WritesPerUser, "writes", 100, "ConfigMaps each client creates")
 	f.IntVar(&o.Watchers, "watchers", 1000, "concurrent pod watchers")
 	f.IntVar(&o.WatchWrites, "watch-writes", 100, "pods created while watched")
-	cmd.AddCommand(api, benchSchedulerCmd())
+	cmd.AddCommand(api, benchSchedulerCmd(), benchPodsCmd(), benchNodesCmd())
 	return cmd
 }
 
@@ -66,5 +66,62 @@ func benchSchedulerCmd() *cobra.Command {
 	f.IntVar(&o.Pods, "pods", 10000, "pods to schedule")
 	f.IntVar(&o.Clients, "clients", 50, "concurrent creators")
 	f.StringVar(&o.Workload, "workload", "plain", "plain, anti-affinity (required, per group of 10 pods, on hostname) or spread (zones, maxSkew 1)")
+	return cmd
+}
+
+func benchPodsCmd() *cobra.Command {
+	o := bench.PodsOptions{}
+	cmd := &cobra.Command{
+		Use:   "pods",
+		Short: "Pod startup on one real node: create -> Running & Ready latency, agent RSS, deletion",
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			self, err := os.Executable()
+			if err != nil {
+				return err
+			}
+			o.Binary, o.Progress = self, cmd.ErrOrStderr()
+			rep, err := bench.Pods(cmd.Context(), o)
+			if rep != nil {
+				fmt.Fprintln(cmd.OutOrStdout(), "orca bench pods")
+				rep.Print(cmd.OutOrStdout())
+			}
+			return err
+		},
+	}
+	f := cmd.Flags()
+	f.IntVar(&o.Pods, "pods", 100, "pods per round")
+	f.IntVar(&o.Parallel, "parallel", 1, "concurrent creators")
+	f.DurationSliceVar(&o.Intervals, "interval", []time.Duration{0}, "pause between creates; repeat or comma-separate for several rounds (0: as fast as the API takes them)")
+	f.DurationVar(&o.Idle, "idle", 6*time.Second, "idle time after node Ready before reading the agent's RSS")
+	f.DurationVar(&o.Timeout, "timeout", 5*time.Minute, "longest wait for all pods Ready, and for all gone")
+	f.BoolVar(&o.Keep, "keep", false, "keep the temporary directory with the server, agent and containerd logs")
+	return cmd
+}
+
+func benchNodesCmd() *cobra.Command {
+	o := bench.NodesOptions{}
+	cmd := &cobra.Command{
+		Use:   "nodes",
+		Short: "N virtual nodes in one `orca agent --simulate N`: time to Ready, agent RSS and CPU, request rate on the server",
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			self, err := os.Executable()
+			if err != nil {
+				return err
+			}
+			o.Binary, o.Progress = self, cmd.ErrOrStderr()
+			rep, err := bench.Nodes(cmd.Context(), o)
+			if rep != nil {
+				fmt.Fprintln(cmd.OutOrStdout(), "orca bench nodes")
+				rep.Print(cmd.OutOrStdout())
+			}
+			return err
+		},
+	}
+	f := cmd.Flags()
+	f.IntVar(&o.Nodes, "nodes", 1000, "virtual nodes")
+	f.DurationVar(&o.Window, "window", 60*time.Second, "measurement window once all nodes are Ready")
+	f.DurationVar(&o.Settle, "settle", 10*time.Second, "wait after all nodes are Ready before the window opens")
+	f.IntVar(&o.Pods, "pods", 0, "then create this many pods over the nodes and time them to Running")
+	f.BoolVar(&o.Keep, "keep", false, "keep the temporary directory with the server and agent logs")
 	return cmd
 }

@@ -102,7 +102,7 @@ func Run(ctx context.Context, cfg Config) error {
 	if err != nil {
 		return err
 	}
-	kl := kubelet.New(kubeletConfig(cfg, client, rt))
+	kl := kubelet.New(kubeletConfig(cfg, client, freshNeighbors{Runtime: rt, bridge: network.Bridge, log: cfg.Logger}))
 	srv, ln, err := kubeletServer(cfg, rt, kl)
 	if err != nil {
 		return err

@@ -41,13 +41,13 @@ func RunSimulated(ctx context.Context, cfg Config) error {
 	if prefix == "" {
 		prefix = "sim"
 	}
-	shared := sharedState(ctx, client)
+	shared := sharedState(ctx, client, cfg.Simulate)
 	var wg sync.WaitGroup
 	errs := make(chan error, cfg.Simulate)
 	for i := 0; i < cfg.Simulate; i++ {
 		name := fmt.Sprintf("%s-%04d", prefix, i)
 		kc := simKubeletConfig(cfg, client, name, i)
-		kc.Shared = shared
+		kc.Shared = shared[i%len(shared)]
 		kl := kubelet.New(kc)
 		wg.Add(1)
 		go func() {
@@ -63,20 +63,26 @@ func RunSimulated(ctx context.Context, cfg Config) error {
 	return <-errs
 }
 
-// sharedState is one event pipeline and one Service cache for all virtual
-// nodes: per node they would cost a watch and a goroutine set each.
-func sharedState(ctx context.Context, client kubernetes.Interface) *kubelet.Shared {
-	events := record.NewBroadcaster()
-	events.StartRecordingToSink(&typedcorev1.EventSinkImpl{Interface: client.CoreV1().Events("")})
-	go func() {
-		<-ctx.Done()
-		events.Shutdown()
-	}()
+// nodesPerEventSink is how many virtual nodes share one event pipeline.
+// A pipeline writes its events one at a time and drops them beyond 1,000
+// queued, so one for all nodes loses events in a burst of pod starts; one
+// per node would cost a goroutine and a correlation cache each.
+const nodesPerEventSink = 50
+
+// sharedState is the state virtual nodes share: one Service cache for all
+// of them, and an event pipeline per nodesPerEventSink nodes.
+func sharedState(ctx context.Context, client kubernetes.Interface, nodes int) []*kubelet.Shared {
 	factory := informers.NewSharedInformerFactory(client, 0)
 	svc := factory.Core().V1().Services()
 	synced := svc.Informer().HasSynced
 	factory.Start(ctx.Done())
-	return &kubelet.Shared{Events: events, Services: svc.Lister(), ServicesSynced: synced}
+	shared := make([]*kubelet.Shared, (nodes+nodesPerEventSink-1)/nodesPerEventSink)
+	for i := range shared {
+		events := record.NewBroadcaster(record.WithContext(ctx))
+		events.StartRecordingToSink(&typedcorev1.EventSinkImpl{Interface: client.CoreV1().Events("")})
+		shared[i] = &kubelet.Shared{Events: events, Services: svc.Lister(), ServicesSynced: synced}
+	}
+	return shared
 }
 
 func simKubeletConfig(cfg Config, client kubernetes.Interface, name string, i int) kubelet.Config {

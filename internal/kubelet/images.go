@@ -46,8 +46,16 @@ func (k *Kubelet) ensureImage(ctx context.Context, w *podWorker, pod *v1.Pod, c 
 		return "", fmt.Errorf("%s", msg)
 	}
 	k.recorder.Eventf(containerRef(pod, c.Name), v1.EventTypeNormal, "Pulling", "Pulling image %q", c.Image)
+	k.statusBeforePull(ctx, w)
 	start := k.clock.Now()
-	ref, err := k.pull(ctx, pod, spec)
+	pctx, done := k.pullContext(ctx, w)
+	ref, err := k.pull(pctx, pod, spec)
+	deleted := pctx.Err() != nil && ctx.Err() == nil
+	done()
+	if deleted {
+		// The pod was deleted during the pull: not a pull failure.
+		return "", fmt.Errorf("pull of %q abandoned: the pod is being deleted", c.Image)
+	}
 	if err != nil {
 		now := k.clock.Now()
 		k.backoff.next(key, now)
@@ -61,6 +69,23 @@ func (k *Kubelet) ensureImage(ctx context.Context, w *podWorker, pod *v1.Pod, c 
 	w.pulled(c.Name)
 	k.recorder.Eventf(containerRef(pod, c.Name), v1.EventTypeNormal, "Pulled", "Successfully pulled image %q in %s", c.Image, k.clock.Since(start).Round(time.Millisecond))
 	return ref, nil
+}
+
+// statusBeforePull reports the pod's state before a pull, which may take
+// long: as upstream, which writes the status before acting, the pod shows
+// its sandbox's IP and ContainerCreating (or PodInitializing) meanwhile,
+// not the bare Pending of a pod the kubelet never reported.
+func (k *Kubelet) statusBeforePull(ctx context.Context, w *podWorker) {
+	pod, gone := k.snapshot(w)
+	if pod == nil || gone {
+		return
+	}
+	rp, err := readRuntimePod(ctx, k.rt, w.uid)
+	if err != nil {
+		return
+	}
+	k.fillTermMessages(pod, rp)
+	k.writeStatus(ctx, w, pod, k.status(w, pod, rp, false))
 }
 
 // pull tries the pod's pull secrets that match the image's registry, then

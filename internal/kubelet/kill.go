@@ -23,7 +23,9 @@ func (k *Kubelet) killContainer(ctx context.Context, pod *v1.Pod, c *v1.Containe
 	if c != nil {
 		name = c.Name
 		msg := "Stopping container " + name
-		if reason != "" && reason != "FailedPostStartHook" && reason != "definition changed" {
+		// Upstream: "Container web definition changed, will be restarted",
+		// "Container web failed liveness probe, will be restarted".
+		if reason != "" && reason != "FailedPostStartHook" {
 			msg = "Container " + name + " " + reason + ", will be restarted"
 		}
 		k.recorder.Event(containerRef(pod, name), v1.EventTypeNormal, "Killing", msg)

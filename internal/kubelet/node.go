@@ -98,10 +98,15 @@ func (k *Kubelet) updateLabels(ctx context.Context, node *v1.Node) error {
 	return err
 }
 
+const (
+	nodeStatusCheck  = 10 * time.Second // how often the status is computed and compared
+	nodeStatusMaxAge = time.Minute      // the longest time between two writes
+)
+
 // runNodeStatus writes the node's status on change (checked every 10 s)
 // and at least once a minute.
 func (k *Kubelet) runNodeStatus(ctx context.Context) {
-	t := k.clock.NewTicker(10 * time.Second)
+	t := k.clock.NewTicker(nodeStatusCheck)
 	defer t.Stop()
 	for {
 		select {
@@ -134,7 +139,9 @@ func (k *Kubelet) writeNodeStatus(ctx context.Context, node *v1.Node, force bool
 	st := k.nodeStatus(ctx, node)
 	k.node.mu.Lock()
 	same := k.node.lastStatus != nil && sameNodeStatus(*k.node.lastStatus, st)
-	due := k.clock.Since(k.node.lastWrite) >= time.Minute
+	// Half a check early: the last write ended a little after its tick,
+	// and waiting for a full minute would make the period 70 s.
+	due := k.clock.Since(k.node.lastWrite) >= nodeStatusMaxAge-nodeStatusCheck/2
 	k.node.mu.Unlock()
 	if same && !due && !force {
 		return nil

@@ -65,7 +65,7 @@ func podStatus(in statusInput) v1.PodStatus {
 	initDone := true
 	for i := range pod.Spec.InitContainers {
 		c := &pod.Spec.InitContainers[i]
-		cs := in.containerStatus(c, true)
+		cs := in.containerStatus(c)
 		st.InitContainerStatuses = append(st.InitContainerStatuses, cs)
 		if isSidecar(c) {
 			if cs.Started == nil || !*cs.Started {
@@ -77,7 +77,7 @@ func podStatus(in statusInput) v1.PodStatus {
 	}
 	for i := range pod.Spec.Containers {
 		c := &pod.Spec.Containers[i]
-		cs := in.containerStatus(c, initDone)
+		cs := in.containerStatus(c)
 		st.ContainerStatuses = append(st.ContainerStatuses, cs)
 	}
 	st.Phase = podPhase(pod, st, initDone)
@@ -91,9 +91,11 @@ func podStatus(in statusInput) v1.PodStatus {
 	return st
 }
 
-// containerStatus is one container's entry. initDone tells app containers
-// whether they are still waiting for init containers (PodInitializing).
-func (in statusInput) containerStatus(c *v1.Container, initDone bool) v1.ContainerStatus {
+// containerStatus is one container's entry. A container not created yet
+// waits with upstream's default reason: PodInitializing in a pod with init
+// containers (init and app containers alike, before and after the init
+// containers ran), ContainerCreating otherwise.
+func (in statusInput) containerStatus(c *v1.Container) v1.ContainerStatus {
 	cs := v1.ContainerStatus{Name: c.Name, Image: c.Image}
 	falseV := false
 	cs.Started = &falseV
@@ -102,7 +104,7 @@ func (in statusInput) containerStatus(c *v1.Container, initDone bool) v1.Contain
 		switch w, ok := in.waiting[c.Name]; {
 		case ok:
 			cs.State.Waiting = &v1.ContainerStateWaiting{Reason: w.reason, Message: w.message}
-		case !initDone:
+		case len(in.pod.Spec.InitContainers) > 0:
 			cs.State.Waiting = &v1.ContainerStateWaiting{Reason: "PodInitializing"}
 		default:
 			cs.State.Waiting = &v1.ContainerStateWaiting{Reason: "ContainerCreating"}

@@ -34,6 +34,10 @@ func TestPodStatusPhases(t *testing.T) {
 		{name: "error", pod: testPod(v1.RestartPolicyNever, 0, "app"), rp: newRP().sandbox(true, 0).exited("app", "c1", 2, 0).rp, phase: v1.PodFailed, ready: v1.ConditionFalse, reason: "Error"},
 		{name: "onfailure restarting", pod: testPod(v1.RestartPolicyOnFailure, 0, "app"), rp: newRP().sandbox(true, 0).exited("app", "c1", 2, 0).rp, phase: v1.PodRunning, ready: v1.ConditionFalse, reason: "Error"},
 		{name: "init running", pod: testPod(v1.RestartPolicyAlways, 1, "app"), rp: newRP().sandbox(true, 0).running("inita", "i1", &v1.Container{Name: "inita", Image: "img"}).rp, phase: v1.PodPending, ready: v1.ConditionFalse, reason: "PodInitializing"},
+		// Upstream's default waiting reason in a pod with init containers is
+		// PodInitializing, also before the first init container and after the last.
+		{name: "init not started", pod: testPod(v1.RestartPolicyAlways, 1, "app"), rp: newRP().sandbox(true, 0).rp, phase: v1.PodPending, ready: v1.ConditionFalse, reason: "PodInitializing"},
+		{name: "init done, app not created", pod: testPod(v1.RestartPolicyAlways, 1, "app"), rp: newRP().sandbox(true, 0).exited("inita", "i1", 0, 0).rp, phase: v1.PodPending, ready: v1.ConditionFalse, reason: "PodInitializing"},
 		{name: "image pull failing", pod: testPod(v1.RestartPolicyAlways, 0, "app"), rp: newRP().sandbox(true, 0).rp,
 			waits: map[string]waiting{"app": {reasonImagePullBackOff, "Back-off pulling image"}}, phase: v1.PodPending, ready: v1.ConditionFalse, reason: "ImagePullBackOff"},
 	} {

@@ -1,6 +1,7 @@
 package kubelet
 
 import (
+	"context"
 	"time"
 
 	v1 "k8s.io/api/core/v1"
@@ -19,6 +20,9 @@ type podWorker struct {
 	gone     bool    // removed from the API
 	rp       *runtimePod
 	liveness map[string]bool // container IDs the prober wants restarted
+	// cancelPull aborts the image pull in progress, if any: a pull may
+	// take forever and must not hold up the pod's deletion.
+	cancelPull context.CancelFunc
 
 	// Owned by the worker goroutine.
 	waiting    map[string]waiting
@@ -31,6 +35,9 @@ func (k *Kubelet) podChanged(pod *v1.Pod) {
 	k.mu.Lock()
 	w := k.workerLocked(pod.UID)
 	w.pod = pod
+	if pod.DeletionTimestamp != nil && w.cancelPull != nil {
+		w.cancelPull()
+	}
 	k.mu.Unlock()
 	k.poke(w)
 }
@@ -49,8 +56,29 @@ func (k *Kubelet) podDeleted(o any) {
 		w.pod = pod
 	}
 	w.gone = true
+	if w.cancelPull != nil {
+		w.cancelPull()
+	}
 	k.mu.Unlock()
 	k.poke(w)
+}
+
+// pullContext is the context of an image pull for a pod's worker: it ends
+// when the pod is deleted. done must be called once the pull returned.
+func (k *Kubelet) pullContext(ctx context.Context, w *podWorker) (pctx context.Context, done func()) {
+	pctx, cancel := context.WithCancel(ctx)
+	k.mu.Lock()
+	w.cancelPull = cancel
+	if w.gone || (w.pod != nil && w.pod.DeletionTimestamp != nil) {
+		cancel()
+	}
+	k.mu.Unlock()
+	return pctx, func() {
+		k.mu.Lock()
+		w.cancelPull = nil
+		k.mu.Unlock()
+		cancel()
+	}
 }
 
 // workerLocked finds or starts the worker of a pod.
