@@ -19,7 +19,7 @@ func main() {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(serverCmd(), upCmd(), agentCmd(), schedulerCmd(), kubectlCmd(), versionCmd(), benchCmd())
+	root.AddCommand(serverCmd(), upCmd(), agentCmd(), schedulerCmd(), controllerManagerCmd(), kubectlCmd(), versionCmd(), benchCmd())
 	root.AddCommand(imageCmd())
 	if err := root.Execute(); err != nil {
 		fmt.Fprintln(os.Stderr, "error:", err)

@@ -2,11 +2,13 @@ package main
 
 import (
 	"context"
+	"crypto/sha256"
 	"fmt"
 	"log/slog"
 	"net"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"time"
@@ -29,6 +31,7 @@ type serverFlags struct {
 	disableScheduler             bool
 	schedulerConfig              string
 	controllers                  controller.Options
+	disableControllers           bool
 }
 
 func (sf *serverFlags) add(f *pflag.FlagSet) {
@@ -54,8 +57,8 @@ func (sf *serverFlags) add(f *pflag.FlagSet) {
 	f.StringVar(&sf.logLevel, "log-level", "info", "debug, info, warn or error")
 	f.BoolVar(&sf.disableScheduler, "disable-scheduler", false, "do not run the in-process scheduler (run `orca scheduler` elsewhere)")
 	f.StringVar(&sf.schedulerConfig, "scheduler-config", "", "KubeSchedulerConfiguration file for the in-process scheduler")
-	f.StringVar(&sf.controllers.ClusterCIDR, "cluster-cidr", "10.244.0.0/16", "CIDR range nodes' pod CIDRs are allocated from (empty: do not allocate)")
-	f.IntVar(&sf.controllers.NodeCIDRMaskSize, "node-cidr-mask-size", 24, "prefix length of each node's pod CIDR")
+	f.BoolVar(&sf.disableControllers, "disable-controller-manager", false, "do not run the in-process controllers (run `orca controller-manager` elsewhere)")
+	addControllerFlags(f, &sf.controllers)
 }
 
 // finish parses the string flags; a nil scheduler means none in-process.
@@ -75,7 +78,7 @@ func (sf *serverFlags) finish() (apiserver.Config, *scheduler.Options, error) {
 	if sf.disableScheduler {
 		return cfg, nil, nil
 	}
-	sched := &scheduler.Options{LeaderElect: true}
+	sched := &scheduler.Options{LeaderElect: true, Identity: sf.identity()}
 	if sf.schedulerConfig != "" {
 		c, err := config.Load(sf.schedulerConfig)
 		if err != nil {
@@ -97,17 +100,42 @@ func serverCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return runServer(cfg, sched, sf.controllers, nil)
+			return runServer(cfg, sched, sf.controllerOptions(), nil)
 		},
 	}
 	sf.add(cmd.Flags())
 	return cmd
 }
 
-// runServer serves until a signal; a nil sched means no in-process
-// scheduler. onReady runs once the server answers (orca up starts its
+// controllerOptions is nil when the in-process controllers are disabled.
+// They elect a leader, as upstream's, so that several servers can run.
+func (sf *serverFlags) controllerOptions() *controller.Options {
+	if sf.disableControllers {
+		return nil
+	}
+	o := sf.controllers
+	o.LeaderElect, o.Identity = true, sf.identity()
+	return &o
+}
+
+// identity names this server's in-process scheduler and controllers in
+// their Leases. It stays the same across restarts of one server (host and
+// data dir), so that a server restarted after a crash takes its Leases
+// back at once instead of waiting for them to expire.
+func (sf *serverFlags) identity() string {
+	host, _ := os.Hostname()
+	dir, err := filepath.Abs(sf.cfg.DataDir)
+	if err != nil {
+		dir = sf.cfg.DataDir
+	}
+	sum := sha256.Sum256([]byte(dir))
+	return fmt.Sprintf("%s_%x", host, sum[:6])
+}
+
+// runServer serves until a signal; a nil sched (ctrl) means no in-process
+// scheduler (controllers). onReady runs once the server answers (orca up starts its
 // agent there).
-func runServer(cfg apiserver.Config, sched *scheduler.Options, ctrl controller.Options, onReady func(context.Context, *apiserver.Server)) error {
+func runServer(cfg apiserver.Config, sched *scheduler.Options, ctrl *controller.Options, onReady func(context.Context, *apiserver.Server)) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	start := time.Now()
@@ -131,8 +159,10 @@ func runServer(cfg apiserver.Config, sched *scheduler.Options, ctrl controller.O
 				}
 			}()
 		}
-		if err := controller.Run(ctx, s.LoopbackConfig(), ctrl); err != nil {
-			slog.Error("controllers stopped", "err", err)
+		if ctrl != nil {
+			if err := controller.Run(ctx, s.LoopbackConfig(), *ctrl); err != nil {
+				slog.Error("controllers stopped", "err", err)
+			}
 		}
 	}()
 	return s.Run(ctx)

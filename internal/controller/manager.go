@@ -1,58 +1,176 @@
-// Package controller runs orca's controllers. Each controller lives in its
-// own package and talks to the API server through client-go only.
+// Package controller runs orca's controllers: the controller manager. Each
+// controller lives in its own package and talks to the API server through
+// client-go only.
 package controller
 
 import (
 	"context"
+	"fmt"
+	"log/slog"
 	"sync"
 	"time"
 
+	v1 "k8s.io/api/core/v1"
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/kubernetes/scheme"
+	typedcorev1 "k8s.io/client-go/kubernetes/typed/core/v1"
+	"k8s.io/client-go/metadata"
+	"k8s.io/client-go/metadata/metadatainformer"
 	"k8s.io/client-go/rest"
+	"k8s.io/client-go/tools/record"
 
+	"orca/internal/controller/cronjob"
+	"orca/internal/controller/daemonset"
+	"orca/internal/controller/deployment"
+	"orca/internal/controller/deps"
+	"orca/internal/controller/disruption"
+	"orca/internal/controller/garbagecollector"
+	"orca/internal/controller/job"
 	"orca/internal/controller/namespace"
 	"orca/internal/controller/nodeipam"
+	"orca/internal/controller/nodelifecycle"
+	"orca/internal/controller/podgc"
+	"orca/internal/controller/replicaset"
+	"orca/internal/controller/serviceaccount"
+	"orca/internal/controller/statefulset"
+	"orca/internal/leader"
 )
 
-// Options carries the controllers' settings.
+// Options configures the controller manager.
 type Options struct {
-	// ClusterCIDR is the range nodes' pod CIDRs are cut from (upstream's
-	// --cluster-cidr); empty turns node IPAM off.
-	ClusterCIDR string
-	// NodeCIDRMaskSize is the prefix length of each node's pod CIDR.
-	NodeCIDRMaskSize int
+	deps.Options
+	// LeaderElect makes replicas take turns on the Lease
+	// kube-system/kube-controller-manager.
+	LeaderElect bool
+	// Identity names this replica in the Lease (default hostname_uuid).
+	Identity string
+	// Only, when set, runs just these controllers (by name; tests).
+	Only []string
 }
 
-// Run starts every controller and blocks until ctx ends.
+// runner is a built controller.
+type runner interface{ Run(context.Context) }
+
+// builder makes a controller; a nil runner means "not enabled by the
+// options" (node IPAM without a cluster CIDR).
+type builder func(*deps.Deps) (runner, error)
+
+func build[T runner](f func(*deps.Deps) (T, error)) builder {
+	return func(d *deps.Deps) (runner, error) { return f(d) }
+}
+
+// controllers are all controllers, by upstream's names.
+var controllers = []struct {
+	name string
+	new  builder
+}{
+	{"namespace", func(d *deps.Deps) (runner, error) { return namespace.New(d.Client, d.Dynamic, d.Informers), nil }},
+	{"nodeipam", func(d *deps.Deps) (runner, error) {
+		if d.Options.ClusterCIDR == "" {
+			return nil, nil
+		}
+		return nodeipam.New(d.Client, d.Informers, nodeipam.Options{ClusterCIDR: d.Options.ClusterCIDR, NodeCIDRMaskSize: d.Options.NodeCIDRMaskSize})
+	}},
+	{"replicaset", build(replicaset.New)},
+	{"deployment", build(deployment.New)},
+	{"daemonset", build(daemonset.New)},
+	{"statefulset", build(statefulset.New)},
+	{"job", build(job.New)},
+	{"cronjob", build(cronjob.New)},
+	{"garbagecollector", build(garbagecollector.New)},
+	{"nodelifecycle", build(nodelifecycle.New)},
+	{"podgc", build(podgc.New)},
+	{"serviceaccount", build(serviceaccount.New)},
+	{"disruption", build(disruption.New)},
+}
+
+// Names lists the controllers, in start order.
+func Names() []string {
+	out := make([]string, len(controllers))
+	for i, c := range controllers {
+		out[i] = c.name
+	}
+	return out
+}
+
+// Run starts the controllers and blocks until ctx ends. With leader
+// election they run only while this replica holds the Lease.
 func Run(ctx context.Context, cfg *rest.Config, o Options) error {
+	o.Options.Defaults()
 	cfg = rest.CopyConfig(cfg)
 	cfg.QPS, cfg.Burst = -1, -1 // the server, not the client, sets the pace
 	cfg.UserAgent = "orca-controller-manager"
-	client, err := kubernetes.NewForConfig(cfg)
+	// orca's own components speak protobuf to the server.
+	pcfg := rest.CopyConfig(cfg)
+	pcfg.ContentType = "application/vnd.kubernetes.protobuf"
+	pcfg.AcceptContentTypes = "application/vnd.kubernetes.protobuf,application/json"
+	client, err := kubernetes.NewForConfig(pcfg)
 	if err != nil {
 		return err
 	}
+	if !o.LeaderElect {
+		return run(ctx, cfg, client, o)
+	}
+	var runErr error
+	leader.Run(ctx, client, leader.Config{Lease: "kube-controller-manager", Identity: o.Identity}, func(ctx context.Context) {
+		runErr = run(ctx, cfg, client, o)
+	})
+	return runErr
+}
+
+func run(ctx context.Context, cfg *rest.Config, client kubernetes.Interface, o Options) error {
 	dyn, err := dynamic.NewForConfig(cfg)
 	if err != nil {
 		return err
 	}
-	factory := informers.NewSharedInformerFactory(client, 10*time.Hour)
-	runs := []func(context.Context){namespace.New(client, dyn, factory).Run}
-	if o.ClusterCIDR != "" {
-		ipam, err := nodeipam.New(client, factory, nodeipam.Options{ClusterCIDR: o.ClusterCIDR, NodeCIDRMaskSize: o.NodeCIDRMaskSize})
-		if err != nil {
-			return err
-		}
-		runs = append(runs, ipam.Run)
+	meta, err := metadata.NewForConfig(cfg)
+	if err != nil {
+		return err
 	}
-	factory.Start(ctx.Done())
+	broadcaster := record.NewBroadcaster(record.WithContext(ctx))
+	broadcaster.StartRecordingToSink(&typedcorev1.EventSinkImpl{Interface: client.CoreV1().Events("")})
+	d := &deps.Deps{
+		Client: client, Dynamic: dyn, Metadata: meta,
+		Informers:         informers.NewSharedInformerFactory(client, 10*time.Hour),
+		MetadataInformers: metadatainformer.NewSharedInformerFactory(meta, 10*time.Hour),
+		Recorder: func(component string) record.EventRecorder {
+			return broadcaster.NewRecorder(scheme.Scheme, v1.EventSource{Component: component})
+		},
+		Options: o.Options,
+	}
+	var runs []runner
+	for _, c := range controllers {
+		if len(o.Only) > 0 && !contains(o.Only, c.name) {
+			continue
+		}
+		r, err := c.new(d)
+		if err != nil {
+			return fmt.Errorf("controller %s: %w", c.name, err)
+		}
+		if r != nil {
+			runs = append(runs, r)
+		}
+	}
+	d.Informers.Start(ctx.Done())
+	d.MetadataInformers.Start(ctx.Done())
+	slog.Info("controllers running", "count", len(runs))
 	var wg sync.WaitGroup
-	for _, run := range runs {
-		wg.Go(func() { run(ctx) })
+	for _, r := range runs {
+		wg.Go(func() { r.Run(ctx) })
 	}
 	wg.Wait()
-	factory.Shutdown()
+	d.Informers.Shutdown()
+	d.MetadataInformers.Shutdown()
 	return nil
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
 }

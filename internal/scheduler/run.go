@@ -5,21 +5,17 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
-	"os"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/util/uuid"
 	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/kubernetes/scheme"
 	typedcorev1 "k8s.io/client-go/kubernetes/typed/core/v1"
 	"k8s.io/client-go/rest"
-	"k8s.io/client-go/tools/leaderelection"
-	"k8s.io/client-go/tools/leaderelection/resourcelock"
 	"k8s.io/client-go/tools/record"
 
+	"orca/internal/leader"
 	"orca/internal/scheduler/config"
 	"orca/internal/scheduler/framework"
 	"orca/internal/scheduler/plugins"
@@ -47,20 +43,9 @@ func (o Options) WithConfig(c *config.Config) Options {
 	return o
 }
 
-func (o *Options) setDefaults() {
-	if o.Identity == "" {
-		host, _ := os.Hostname()
-		o.Identity = host + "_" + string(uuid.NewUUID())
-	}
-	if o.LeaseDuration == 0 {
-		o.LeaseDuration, o.RenewDeadline, o.RetryPeriod = 15*time.Second, 10*time.Second, 2*time.Second
-	}
-}
-
 // Run starts the scheduler against the API server at cfg and blocks until
 // ctx ends. With leader election it schedules only while it holds the Lease.
 func Run(ctx context.Context, cfg *rest.Config, o Options) error {
-	o.setDefaults()
 	cfg = rest.CopyConfig(cfg)
 	cfg.QPS, cfg.Burst = -1, -1
 	cfg.UserAgent = "orca-scheduler"
@@ -74,24 +59,13 @@ func Run(ctx context.Context, cfg *rest.Config, o Options) error {
 	if !o.LeaderElect {
 		return runScheduler(ctx, client, o)
 	}
-	lock := &resourcelock.LeaseLock{
-		LeaseMeta:  metav1.ObjectMeta{Namespace: "kube-system", Name: "kube-scheduler"},
-		Client:     client.CoordinationV1(),
-		LockConfig: resourcelock.ResourceLockConfig{Identity: o.Identity},
-	}
-	leaderelection.RunOrDie(ctx, leaderelection.LeaderElectionConfig{
-		Lock: lock, ReleaseOnCancel: true, Name: "kube-scheduler",
-		LeaseDuration: o.LeaseDuration, RenewDeadline: o.RenewDeadline, RetryPeriod: o.RetryPeriod,
-		Callbacks: leaderelection.LeaderCallbacks{
-			OnStartedLeading: func(ctx context.Context) {
-				slog.Info("scheduler leading", "identity", o.Identity)
-				if err := runScheduler(ctx, client, o); err != nil {
-					slog.Error("scheduler", "err", err)
-				}
-			},
-			OnStoppedLeading: func() { slog.Info("scheduler lost its lease", "identity", o.Identity) },
-		},
-	})
+	leader.Run(ctx, client, leader.Config{Lease: "kube-scheduler", Identity: o.Identity,
+		LeaseDuration: o.LeaseDuration, RenewDeadline: o.RenewDeadline, RetryPeriod: o.RetryPeriod},
+		func(ctx context.Context) {
+			if err := runScheduler(ctx, client, o); err != nil {
+				slog.Error("scheduler", "err", err)
+			}
+		})
 	return nil
 }
 

@@ -1,0 +1,66 @@
+// Package deps is what the controller manager hands every controller: one
+// API client, shared informers, event recorders and the settings.
+package deps
+
+import (
+	"time"
+
+	"k8s.io/client-go/dynamic"
+	"k8s.io/client-go/informers"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/metadata"
+	"k8s.io/client-go/metadata/metadatainformer"
+	"k8s.io/client-go/tools/record"
+)
+
+// Options are the controllers' settings (upstream's kube-controller-manager
+// flags of the same names).
+type Options struct {
+	// ClusterCIDR is the range nodes' pod CIDRs are cut from (--cluster-cidr);
+	// empty turns node IPAM off.
+	ClusterCIDR string
+	// NodeCIDRMaskSize is the prefix length of each node's pod CIDR.
+	NodeCIDRMaskSize int
+	// NodeMonitorGracePeriod is how long a node may go without renewing its
+	// Lease before it is marked Ready=Unknown (--node-monitor-grace-period, 40 s).
+	NodeMonitorGracePeriod time.Duration
+	// NodeMonitorPeriod is how often node health is checked (5 s).
+	NodeMonitorPeriod time.Duration
+	// TerminatedPodGCThreshold is how many terminated pods may exist before
+	// the oldest are deleted (--terminated-pod-gc-threshold, 12500).
+	TerminatedPodGCThreshold int
+	// Workers is the number of parallel reconciles per workload controller
+	// (upstream's --concurrent-*-syncs, 5 by default; more here: the server
+	// takes it).
+	Workers int
+}
+
+// Defaults fills unset options with upstream's defaults.
+func (o *Options) Defaults() {
+	if o.NodeMonitorGracePeriod == 0 {
+		o.NodeMonitorGracePeriod = 40 * time.Second
+	}
+	if o.NodeMonitorPeriod == 0 {
+		o.NodeMonitorPeriod = 5 * time.Second
+	}
+	if o.TerminatedPodGCThreshold == 0 {
+		o.TerminatedPodGCThreshold = 12500
+	}
+	if o.Workers == 0 {
+		o.Workers = 8
+	}
+}
+
+// Deps is shared by all controllers of one manager.
+type Deps struct {
+	Client   kubernetes.Interface
+	Dynamic  dynamic.Interface
+	Metadata metadata.Interface
+	// Informers is started by the manager after every controller was built:
+	// ask for informers in New, not in Run.
+	Informers         informers.SharedInformerFactory
+	MetadataInformers metadatainformer.SharedInformerFactory
+	// Recorder makes an event recorder for a component ("replicaset-controller").
+	Recorder func(component string) record.EventRecorder
+	Options  Options
+}
