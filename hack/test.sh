@@ -22,7 +22,7 @@ step "race tests: ${race_pkgs[*]}"
 go test -race -count=1 "${race_pkgs[@]}"
 
 step "integration tests (in-process server, client-go)"
-go test -race -count=1 -timeout 15m ./test/integration/ ./test/scheduler/
+go test -race -count=1 -timeout 25m ./test/integration/ ./test/scheduler/ ./test/controllers/
 
 step "end-to-end tests (built binary, stock kubectl)"
 go test -count=1 -timeout 20m ./test/e2e/

@@ -37,7 +37,7 @@ func benchCmd() *cobra.Command {
 	f.IntVar(&o.WritesPerUser, "writes", 100, "ConfigMaps each client creates")
 	f.IntVar(&o.Watchers, "watchers", 1000, "concurrent pod watchers")
 	f.IntVar(&o.WatchWrites, "watch-writes", 100, "pods created while watched")
-	cmd.AddCommand(api, benchSchedulerCmd(), benchPodsCmd(), benchNodesCmd())
+	cmd.AddCommand(api, benchSchedulerCmd(), benchPodsCmd(), benchNodesCmd(), benchControllersCmd())
 	return cmd
 }
 
@@ -122,6 +122,33 @@ func benchNodesCmd() *cobra.Command {
 	f.DurationVar(&o.Window, "window", 60*time.Second, "measurement window once all nodes are Ready")
 	f.DurationVar(&o.Settle, "settle", 10*time.Second, "wait after all nodes are Ready before the window opens")
 	f.IntVar(&o.Pods, "pods", 0, "then create this many pods over the nodes and time them to Running")
+	f.BoolVar(&o.Keep, "keep", false, "keep the temporary directory with the server and agent logs")
+	return cmd
+}
+
+func benchControllersCmd() *cobra.Command {
+	o := bench.ControllersOptions{}
+	cmd := &cobra.Command{
+		Use:   "controllers",
+		Short: "A Deployment of R replicas on N virtual nodes: create -> all available, a rolling update, server memory",
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			self, err := os.Executable()
+			if err != nil {
+				return err
+			}
+			o.Binary, o.Progress = self, cmd.ErrOrStderr()
+			rep, err := bench.Controllers(cmd.Context(), o)
+			if rep != nil {
+				fmt.Fprintln(cmd.OutOrStdout(), "orca bench controllers")
+				rep.Print(cmd.OutOrStdout())
+			}
+			return err
+		},
+	}
+	f := cmd.Flags()
+	f.IntVar(&o.Nodes, "nodes", 1000, "virtual nodes")
+	f.IntVar(&o.Replicas, "replicas", 10000, "replicas of the Deployment")
+	f.DurationVar(&o.Timeout, "timeout", 10*time.Minute, "longest wait for the creation, and for the rollout")
 	f.BoolVar(&o.Keep, "keep", false, "keep the temporary directory with the server and agent logs")
 	return cmd
 }

@@ -46,6 +46,8 @@ func addControllerFlags(f *pflag.FlagSet, o *controller.Options) {
 	f.StringVar(&o.ClusterCIDR, "cluster-cidr", "10.244.0.0/16", "CIDR range nodes' pod CIDRs are allocated from (empty: do not allocate)")
 	f.IntVar(&o.NodeCIDRMaskSize, "node-cidr-mask-size", 24, "prefix length of each node's pod CIDR")
 	f.DurationVar(&o.NodeMonitorGracePeriod, "node-monitor-grace-period", 0, "how long a node may go without a heartbeat before it is marked not ready (default 40s)")
+	f.Float32Var(&o.NodeEvictionRate, "node-eviction-rate", 0.1, "nodes per second tainted for eviction in a healthy zone when their kubelets stop")
+	f.Float32Var(&o.SecondaryNodeEvictionRate, "secondary-node-eviction-rate", 0.01, "nodes per second tainted for eviction in a large zone that is mostly unhealthy")
 	f.IntVar(&o.TerminatedPodGCThreshold, "terminated-pod-gc-threshold", 0, "terminated pods kept before the oldest are deleted (default 12500)")
 	f.IntVar(&o.Workers, "concurrent-syncs", 0, "parallel reconciles per workload controller (default 8)")
 }

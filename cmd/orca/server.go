@@ -32,6 +32,8 @@ type serverFlags struct {
 	schedulerConfig              string
 	controllers                  controller.Options
 	disableControllers           bool
+	notReadySeconds              int64 // DefaultTolerationSeconds admission
+	unreachableSeconds           int64
 }
 
 func (sf *serverFlags) add(f *pflag.FlagSet) {
@@ -54,6 +56,8 @@ func (sf *serverFlags) add(f *pflag.FlagSet) {
 	f.StringVar(&cfg.KubeletClientCertificate, "kubelet-client-certificate", "", "client certificate for kubelet connections (default: generated, CN kube-apiserver-kubelet-client)")
 	f.StringVar(&cfg.KubeletClientKey, "kubelet-client-key", "", "key of --kubelet-client-certificate")
 	f.StringVar(&cfg.KubeletCertificateAuthority, "kubelet-certificate-authority", "", "CA bundle to verify kubelet serving certificates (default: not verified)")
+	f.Int64Var(&sf.notReadySeconds, "default-not-ready-toleration-seconds", 300, "tolerationSeconds of the not-ready:NoExecute toleration added to every pod that has none")
+	f.Int64Var(&sf.unreachableSeconds, "default-unreachable-toleration-seconds", 300, "tolerationSeconds of the unreachable:NoExecute toleration added to every pod that has none")
 	f.StringVar(&sf.logLevel, "log-level", "info", "debug, info, warn or error")
 	f.BoolVar(&sf.disableScheduler, "disable-scheduler", false, "do not run the in-process scheduler (run `orca scheduler` elsewhere)")
 	f.StringVar(&sf.schedulerConfig, "scheduler-config", "", "KubeSchedulerConfiguration file for the in-process scheduler")
@@ -72,6 +76,7 @@ func (sf *serverFlags) finish() (apiserver.Config, *scheduler.Options, error) {
 			return cfg, nil, fmt.Errorf("--advertise-address %q is not an IP address", sf.advertise)
 		}
 	}
+	cfg.DefaultNotReadyTolerationSeconds, cfg.DefaultUnreachableTolerationSeconds = &sf.notReadySeconds, &sf.unreachableSeconds
 	if sf.etcdServers != "" {
 		cfg.Etcd.Servers = strings.Split(sf.etcdServers, ",")
 	}

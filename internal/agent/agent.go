@@ -52,6 +52,10 @@ type Config struct {
 
 	// Simulate > 0 runs that many virtual nodes on the simulated runtime.
 	Simulate int
+	// NodeLeaseDurationSeconds is the node Lease's duration (0: the
+	// kubelet's default, 40 s); tests with a short node monitor grace
+	// period shorten it.
+	NodeLeaseDurationSeconds int32
 
 	Logger *slog.Logger
 }
@@ -150,13 +154,14 @@ func kubeletConfig(cfg Config, client kubernetes.Interface, rt cri.Runtime) kube
 			Info: systemInfo(kubeletVersion()),
 			Port: int32(cfg.KubeletPort),
 		},
-		RootDir:       cfg.DataDir,
-		LogDir:        filepath.Join(cfg.DataDir, "logs"),
-		CgroupRoot:    "/kubepods",
-		ClusterDNS:    cfg.ClusterDNS,
-		ClusterDomain: cfg.ClusterDomain,
-		OnPodCIDR:     func(cidr string) error { return network.WriteCNIConfig(confDir, cidr) },
-		Logger:        cfg.Logger,
+		RootDir:                  cfg.DataDir,
+		LogDir:                   filepath.Join(cfg.DataDir, "logs"),
+		CgroupRoot:               "/kubepods",
+		ClusterDNS:               cfg.ClusterDNS,
+		ClusterDomain:            cfg.ClusterDomain,
+		NodeLeaseDurationSeconds: cfg.NodeLeaseDurationSeconds,
+		OnPodCIDR:                func(cidr string) error { return network.WriteCNIConfig(confDir, cidr) },
+		Logger:                   cfg.Logger,
 	}
 }
 

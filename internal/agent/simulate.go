@@ -109,10 +109,11 @@ func simKubeletConfig(cfg Config, client kubernetes.Interface, name string, i in
 				KubeletVersion: kubeletVersion(),
 			},
 		},
-		RootDir:       cfg.DataDir,
-		NoFiles:       true,
-		ClusterDNS:    cfg.ClusterDNS,
-		ClusterDomain: cfg.ClusterDomain,
-		Logger:        cfg.Logger,
+		RootDir:                  cfg.DataDir,
+		NoFiles:                  true,
+		ClusterDNS:               cfg.ClusterDNS,
+		ClusterDomain:            cfg.ClusterDomain,
+		NodeLeaseDurationSeconds: cfg.NodeLeaseDurationSeconds,
+		Logger:                   cfg.Logger,
 	}
 }

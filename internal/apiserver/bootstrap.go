@@ -46,7 +46,10 @@ func (s *Server) admissionChain() *admission.Chain {
 		}
 		return list.(*schedulingv1.PriorityClassList).Items, nil
 	}}
-	return &admission.Chain{Mutating: []admission.Plugin{priority}, Validating: []admission.Plugin{lifecycle}}
+	tolerations := admission.DefaultTolerationSeconds{
+		NotReady: *s.cfg.DefaultNotReadyTolerationSeconds, Unreachable: *s.cfg.DefaultUnreachableTolerationSeconds,
+	}
+	return &admission.Chain{Mutating: []admission.Plugin{tolerations, priority}, Validating: []admission.Plugin{lifecycle}}
 }
 
 func (s *Server) rest(group, resource string) *registry.REST {

@@ -37,6 +37,11 @@ type Config struct {
 	KubeletClientKey            string
 	KubeletCertificateAuthority string
 
+	// How long pods tolerate their node being not ready or unreachable
+	// (the DefaultTolerationSeconds admission plugin; nil: 300 s).
+	DefaultNotReadyTolerationSeconds    *int64
+	DefaultUnreachableTolerationSeconds *int64
+
 	// Tuning, mostly for tests.
 	BookmarkInterval   time.Duration
 	CompactionInterval time.Duration
@@ -60,6 +65,12 @@ func (c *Config) setDefaults() {
 	}
 	if c.KubeconfigOut == "" {
 		c.KubeconfigOut = c.DataDir + "/admin.kubeconfig"
+	}
+	if c.DefaultNotReadyTolerationSeconds == nil {
+		c.DefaultNotReadyTolerationSeconds = ptr(int64(300))
+	}
+	if c.DefaultUnreachableTolerationSeconds == nil {
+		c.DefaultUnreachableTolerationSeconds = ptr(int64(300))
 	}
 	if c.CompactionInterval == 0 {
 		c.CompactionInterval = 5 * time.Minute

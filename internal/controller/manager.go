@@ -35,6 +35,7 @@ import (
 	"orca/internal/controller/replicaset"
 	"orca/internal/controller/serviceaccount"
 	"orca/internal/controller/statefulset"
+	"orca/internal/controller/ttlafterfinished"
 	"orca/internal/leader"
 )
 
@@ -79,6 +80,7 @@ var controllers = []struct {
 	{"statefulset", build(statefulset.New)},
 	{"job", build(job.New)},
 	{"cronjob", build(cronjob.New)},
+	{"ttl-after-finished", build(ttlafterfinished.New)},
 	{"garbagecollector", build(garbagecollector.New)},
 	{"nodelifecycle", build(nodelifecycle.New)},
 	{"podgc", build(podgc.New)},

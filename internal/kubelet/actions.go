@@ -37,7 +37,16 @@ type decider struct {
 	backoffUntil func(name string, last *runtimeapi.ContainerStatus) time.Time
 	// livenessFailed reports whether probes asked to restart this container.
 	livenessFailed func(containerID string) bool
-	now            time.Time
+	// started reports whether StartContainer succeeded on this container:
+	// one the runtime still shows as created is starting, not stuck (CRI
+	// runtimes may report the new state late), and must not be replaced.
+	started func(containerID string) bool
+	now     time.Time
+}
+
+// isStarting: created, and started by this kubelet.
+func (d decider) isStarting(cs *runtimeapi.ContainerStatus) bool {
+	return cs.State == runtimeapi.ContainerState_CONTAINER_CREATED && d.started != nil && d.started(cs.Id)
 }
 
 // computeActions decides how to move the runtime toward the pod's spec, the
@@ -114,7 +123,7 @@ func (d decider) initContainers(pod *v1.Pod, rp *runtimePod, a *podActions) bool
 		case last == nil:
 			a.startInit = c
 			return false
-		case last.State == runtimeapi.ContainerState_CONTAINER_RUNNING:
+		case last.State == runtimeapi.ContainerState_CONTAINER_RUNNING, d.isStarting(last):
 			return false
 		case succeeded(last):
 			continue
@@ -165,6 +174,8 @@ func (d decider) appContainer(pod *v1.Pod, c *v1.Container, rp *runtimePod, a *p
 			return
 		}
 		a.start = append(a.start, c)
+	case d.isStarting(last):
+		// Wait for the runtime to report it running.
 	default: // created but never started, or unknown: replace it
 		a.kill[last.Id] = killReason{c.Name, "container was not started"}
 		a.start = append(a.start, c)

@@ -40,6 +40,13 @@ func (b *rpBuilder) exited(name, id string, code int32, attempt uint32) *rpBuild
 	return b
 }
 
+func (b *rpBuilder) created(name, id string) *rpBuilder {
+	b.rp.containers[name] = append(b.rp.containers[name], &runtimeapi.ContainerStatus{
+		Id: id, State: runtimeapi.ContainerState_CONTAINER_CREATED, Metadata: &runtimeapi.ContainerMetadata{Name: name},
+	})
+	return b
+}
+
 func testPod(policy v1.RestartPolicy, inits int, apps ...string) *v1.Pod {
 	p := &v1.Pod{Spec: v1.PodSpec{RestartPolicy: policy}}
 	for i := 0; i < inits; i++ {
@@ -72,6 +79,7 @@ func TestComputeActions(t *testing.T) {
 		rp            *runtimePod
 		backoff       func(string, *runtimeapi.ContainerStatus) time.Time
 		liveness      func(string) bool
+		started       func(string) bool
 		createSandbox bool
 		killPod       bool
 		startInit     string
@@ -98,6 +106,10 @@ func TestComputeActions(t *testing.T) {
 		{name: "exit 1, never: done", pod: testPod(v1.RestartPolicyNever, 0, "app"), rp: newRP().sandbox(true, 0).exited("app", "c1", 1, 0).rp},
 		{name: "liveness failed: kill and restart", pod: testPod(always, 0, "app"), rp: newRP().sandbox(true, 0).running("app", "c1", app).rp, liveness: func(id string) bool { return id == "c1" }, kill: 1, start: []string{"app"}},
 		{name: "liveness failed, never: kill only", pod: testPod(v1.RestartPolicyNever, 0, "app"), rp: newRP().sandbox(true, 0).running("app", "c1", app).rp, liveness: func(id string) bool { return id == "c1" }, kill: 1},
+		{name: "created, never started: replace", pod: testPod(always, 0, "app"), rp: newRP().sandbox(true, 0).created("app", "c1").rp, kill: 1, start: []string{"app"}},
+		{name: "created after a successful start: wait", pod: testPod(always, 0, "app"), rp: newRP().sandbox(true, 0).created("app", "c1").rp, started: func(id string) bool { return id == "c1" }},
+		{name: "init created after a successful start: wait", pod: testPod(always, 1, "app"), rp: newRP().sandbox(true, 0).created("inita", "i1").rp, started: func(id string) bool { return id == "i1" }},
+		{name: "init created, never started: replace", pod: testPod(always, 1, "app"), rp: newRP().sandbox(true, 0).created("inita", "i1").rp, kill: 1, startInit: "inita"},
 		{name: "image changed: replace", pod: testPod(always, 0, "app"), rp: newRP().sandbox(true, 0).running("app", "c1", &v1.Container{Name: "app", Image: "old"}).rp, kill: 1, start: []string{"app"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -108,6 +120,7 @@ func TestComputeActions(t *testing.T) {
 			if tc.liveness != nil {
 				d.livenessFailed = tc.liveness
 			}
+			d.started = tc.started
 			a := d.computeActions(tc.pod, tc.rp)
 			if a.createSandbox != tc.createSandbox || a.killPod != tc.killPod {
 				t.Errorf("createSandbox=%v killPod=%v, want %v %v", a.createSandbox, a.killPod, tc.createSandbox, tc.killPod)

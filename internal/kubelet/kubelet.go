@@ -56,6 +56,10 @@ type Config struct {
 	SyncPeriod time.Duration
 	// RelistPeriod is how often the runtime is polled for state changes.
 	RelistPeriod time.Duration
+	// NodeLeaseDurationSeconds is the node Lease's duration (upstream's
+	// kubelet setting of the same name, 40); the Lease is renewed every
+	// quarter of it. Tests with a short node monitor grace period shorten it.
+	NodeLeaseDurationSeconds int32
 
 	Clock  clock.WithTicker
 	Logger *slog.Logger
@@ -86,6 +90,9 @@ func (c *Config) defaults() {
 	}
 	if c.RelistPeriod == 0 {
 		c.RelistPeriod = time.Second
+	}
+	if c.NodeLeaseDurationSeconds == 0 {
+		c.NodeLeaseDurationSeconds = defaultLeaseDuration
 	}
 	if c.Clock == nil {
 		c.Clock = clock.RealClock{}

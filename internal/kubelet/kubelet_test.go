@@ -142,6 +142,26 @@ func TestPodRunsAndBecomesReady(t *testing.T) {
 	}
 }
 
+// A runtime that reports a started container as created for a while (the
+// simulated runtime's start delay) must not make the kubelet replace it.
+func TestSlowStartIsNotRestarted(t *testing.T) {
+	h := newHarness(t)
+	h.create(simplePod("slow", map[string]string{sim.AnnotationStartDelay: "400ms"}))
+	p := h.waitPod("slow", "Running and Ready", func(p *v1.Pod) bool {
+		return p.Status.Phase == v1.PodRunning && condition(p, v1.PodReady) == v1.ConditionTrue
+	})
+	if rc := p.Status.ContainerStatuses[0].RestartCount; rc != 0 {
+		t.Fatalf("restartCount %d after a slow start, want 0", rc)
+	}
+	ctrs, err := h.rt.ListContainers(context.Background(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ctrs) != 1 {
+		t.Fatalf("%d containers in the runtime, want 1", len(ctrs))
+	}
+}
+
 func TestCrashLoopBackOffGrowsRestartCount(t *testing.T) {
 	h := newHarness(t)
 	h.create(simplePod("crash", map[string]string{"sim.orca.dev/crash": "true"}))

@@ -11,13 +11,18 @@ import (
 )
 
 const (
-	leaseNamespace = "kube-node-lease"
-	leaseDuration  = 40 // seconds, upstream's node-monitor grace period
-	leaseRenew     = 10 * time.Second
+	leaseNamespace       = "kube-node-lease"
+	defaultLeaseDuration = 40 // seconds, upstream's node-monitor grace period
 )
 
-// runLease renews the node's Lease in kube-node-lease every 10 s: the
-// cheap heartbeat the node lifecycle controller watches.
+// leaseRenew is how often the Lease is renewed: a quarter of its duration,
+// as upstream's kubelet (10 s by default).
+func (k *Kubelet) leaseRenew() time.Duration {
+	return time.Duration(k.cfg.NodeLeaseDurationSeconds) * time.Second / 4
+}
+
+// runLease renews the node's Lease in kube-node-lease every quarter of its
+// duration: the cheap heartbeat the node lifecycle controller watches.
 func (k *Kubelet) runLease(ctx context.Context) {
 	var lease *coordinationv1.Lease
 	for {
@@ -25,7 +30,7 @@ func (k *Kubelet) runLease(ctx context.Context) {
 		select {
 		case <-ctx.Done():
 			return
-		case <-k.clock.After(leaseRenew):
+		case <-k.clock.After(k.leaseRenew()):
 		}
 	}
 }
@@ -52,7 +57,7 @@ func (k *Kubelet) renewLease(ctx context.Context, lease *coordinationv1.Lease) *
 	l := lease.DeepCopy()
 	l.Spec.RenewTime = &now
 	l.Spec.HolderIdentity = ptr.To(k.cfg.NodeName)
-	l.Spec.LeaseDurationSeconds = ptr.To[int32](leaseDuration)
+	l.Spec.LeaseDurationSeconds = ptr.To(k.cfg.NodeLeaseDurationSeconds)
 	updated, err := leases.Update(ctx, l, metav1.UpdateOptions{})
 	if err != nil {
 		k.log.Warn("renew lease", "err", err)
@@ -65,7 +70,7 @@ func (k *Kubelet) newLease(ctx context.Context, now metav1.MicroTime) *coordinat
 	l := &coordinationv1.Lease{
 		ObjectMeta: metav1.ObjectMeta{Name: k.cfg.NodeName, Namespace: leaseNamespace},
 		Spec: coordinationv1.LeaseSpec{
-			HolderIdentity: ptr.To(k.cfg.NodeName), LeaseDurationSeconds: ptr.To[int32](leaseDuration), RenewTime: &now,
+			HolderIdentity: ptr.To(k.cfg.NodeName), LeaseDurationSeconds: ptr.To(k.cfg.NodeLeaseDurationSeconds), RenewTime: &now,
 		},
 	}
 	if node, err := k.client.CoreV1().Nodes().Get(ctx, k.cfg.NodeName, metav1.GetOptions{}); err == nil {

@@ -42,6 +42,18 @@ func (rp *runtimePod) previous(name string) *runtimeapi.ContainerStatus {
 	return nil
 }
 
+// byID finds a container instance by ID, or nil.
+func (rp *runtimePod) byID(id string) *runtimeapi.ContainerStatus {
+	for _, list := range rp.containers {
+		for _, cs := range list {
+			if cs.Id == id {
+				return cs
+			}
+		}
+	}
+	return nil
+}
+
 // empty reports whether nothing of the pod is left in the runtime.
 func (rp *runtimePod) empty() bool {
 	return len(rp.sandboxes) == 0 && len(rp.containers) == 0

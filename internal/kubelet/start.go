@@ -48,6 +48,7 @@ func (k *Kubelet) startContainer(ctx context.Context, w *podWorker, pod *v1.Pod,
 		return
 	}
 	delete(w.waiting, c.Name)
+	w.started[id] = true
 	k.recorder.Eventf(containerRef(pod, c.Name), v1.EventTypeNormal, "Started", "Started container %s", c.Name)
 	if last != nil {
 		k.backoff.next(backoffKey(pod, c.Name), timeOf(last.FinishedAt, k.clock.Now()))

@@ -9,36 +9,69 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/apimachinery/pkg/util/strategicpatch"
 )
 
 // writeStatus sends the pod's status when it differs from what the API
-// has. A merge patch carrying the pod's UID replaces the kubelet-owned
-// fields whole and cannot land on a new pod of the same name.
+// has. The patch is the strategic two-way diff from the informer's copy to
+// the new status, as upstream's status manager sends: conditions merge by
+// type, so one another component added meanwhile (DisruptionTarget) is
+// kept, and fields the kubelet cleared are removed. The pod's UID in the
+// patch keeps it from landing on a new pod of the same name.
 func (k *Kubelet) writeStatus(ctx context.Context, w *podWorker, pod *v1.Pod, st v1.PodStatus) {
 	truncateTimes(&st)
 	if equality.Semantic.DeepEqual(pod.Status, st) {
-		w.lastStatus = &st
+		w.lastStatus, w.lastStatusFrom = &st, pod.ResourceVersion
 		return
 	}
-	if w.lastStatus != nil && equality.Semantic.DeepEqual(*w.lastStatus, st) {
-		// Written already; the informer has not caught up yet.
+	if w.lastStatus != nil && w.lastStatusFrom == pod.ResourceVersion && equality.Semantic.DeepEqual(*w.lastStatus, st) {
+		// Written already from this very copy; the informer has not caught
+		// up yet. (A copy that moved on was compared above.)
 		return
 	}
-	patch, err := json.Marshal(map[string]any{
-		"metadata": map[string]any{"uid": pod.UID},
-		"status":   st,
-	})
+	// The diff starts from what the API has: the informer's copy, unless
+	// that is the very copy the last write was made from (the write is
+	// newer). A diff from a stale base would miss fields to clear.
+	base := pod.Status
+	if w.lastStatus != nil && w.lastStatusFrom == pod.ResourceVersion {
+		base = *w.lastStatus
+	}
+	patch, err := statusPatch(pod.UID, base, st)
 	if err != nil {
+		k.log.Warn("pod status patch", "pod", podKey(pod), "err", err)
 		return
 	}
-	_, err = k.client.CoreV1().Pods(pod.Namespace).Patch(ctx, pod.Name, types.MergePatchType, patch, metav1.PatchOptions{}, "status")
+	_, err = k.client.CoreV1().Pods(pod.Namespace).Patch(ctx, pod.Name, types.StrategicMergePatchType, patch, metav1.PatchOptions{}, "status")
 	switch {
 	case err == nil:
-		w.lastStatus = &st
+		w.lastStatus, w.lastStatusFrom = &st, pod.ResourceVersion
 	case apierrors.IsNotFound(err):
 	default:
 		k.log.Warn("write pod status", "pod", podKey(pod), "err", err)
 	}
+}
+
+// statusPatch is the strategic merge patch from status base to st, with
+// the pod's UID as a precondition.
+func statusPatch(uid types.UID, base, st v1.PodStatus) ([]byte, error) {
+	oldJSON, err := json.Marshal(v1.Pod{Status: base})
+	if err != nil {
+		return nil, err
+	}
+	newJSON, err := json.Marshal(v1.Pod{Status: st})
+	if err != nil {
+		return nil, err
+	}
+	diff, err := strategicpatch.CreateTwoWayMergePatch(oldJSON, newJSON, v1.Pod{})
+	if err != nil {
+		return nil, err
+	}
+	var m map[string]any
+	if err := json.Unmarshal(diff, &m); err != nil {
+		return nil, err
+	}
+	m["metadata"] = map[string]any{"uid": uid}
+	return json.Marshal(m)
 }
 
 // truncateTimes rounds the status's times down to the second, as the API

@@ -65,7 +65,8 @@ func (k *Kubelet) run(ctx context.Context, w *podWorker, pod *v1.Pod, rp *runtim
 		k.recorder.Event(pod, v1.EventTypeWarning, "FailedMount", err.Error())
 		return 2 * time.Second, err
 	}
-	d := decider{backoffUntil: k.backoffUntil(pod), livenessFailed: k.livenessFailedFor(w), now: k.clock.Now()}
+	pruneStarted(w, rp)
+	d := decider{backoffUntil: k.backoffUntil(pod), livenessFailed: k.livenessFailedFor(w), started: func(id string) bool { return w.started[id] }, now: k.clock.Now()}
 	a := d.computeActions(pod, rp)
 	next := k.cfg.SyncPeriod
 	if hasRefreshingVolumes(pod) {

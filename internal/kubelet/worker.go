@@ -25,10 +25,16 @@ type podWorker struct {
 	cancelPull context.CancelFunc
 
 	// Owned by the worker goroutine.
-	waiting    map[string]waiting
-	pulls      pullState
+	waiting map[string]waiting
+	pulls   pullState
+	// started holds the containers StartContainer succeeded on that the
+	// runtime may still show as created (see decider.started).
+	started    map[string]bool
 	lastStatus *v1.PodStatus
-	deleting   bool // the final delete was sent
+	// lastStatusFrom is the resourceVersion of the pod copy lastStatus was
+	// written against.
+	lastStatusFrom string
+	deleting       bool // the final delete was sent
 }
 
 func (k *Kubelet) podChanged(pod *v1.Pod) {
@@ -86,7 +92,7 @@ func (k *Kubelet) workerLocked(uid types.UID) *podWorker {
 	if w, ok := k.workers[uid]; ok {
 		return w
 	}
-	w := &podWorker{uid: uid, kick: make(chan struct{}, 1), liveness: map[string]bool{}, waiting: map[string]waiting{}}
+	w := &podWorker{uid: uid, kick: make(chan struct{}, 1), liveness: map[string]bool{}, waiting: map[string]waiting{}, started: map[string]bool{}}
 	k.workers[uid] = w
 	k.wg.Add(1)
 	go k.runWorker(w)
@@ -217,4 +223,15 @@ func (k *Kubelet) PodIP(uid types.UID) string {
 		}
 	}
 	return ""
+}
+
+// pruneStarted forgets started containers the runtime reports past the
+// created state, or no longer has.
+func pruneStarted(w *podWorker, rp *runtimePod) {
+	for id := range w.started {
+		cs := rp.byID(id)
+		if cs == nil || cs.State != runtimeapi.ContainerState_CONTAINER_CREATED {
+			delete(w.started, id)
+		}
+	}
 }

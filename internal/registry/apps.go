@@ -17,6 +17,10 @@ import (
 // In apps/v1 a workload's selector is immutable.
 
 type deploymentStrategy struct{ Base }
+
+// StatusWritesAnnotations: as upstream, deployments/status may change
+// annotations (the controller's revision annotation).
+func (deploymentStrategy) StatusWritesAnnotations() {}
 type replicaSetStrategy struct{ Base }
 type daemonSetStrategy struct{ Base }
 type statefulSetStrategy struct{ Base }

@@ -22,9 +22,25 @@ const (
 	FinalizerForeground = metav1.FinalizerDeleteDependents
 )
 
+// deleteRetries bounds how often a delete starts over because the object
+// changed between its checks and its removal.
+const deleteRetries = 20
+
 // Delete deletes an object, or marks it for deletion when finalizers or a
 // grace period must run first. deleted reports that the object is gone.
+// An object that changes meanwhile (a controller's status write) does not
+// fail the request: the checks run again on the new version, as upstream.
 func (r *REST) Delete(ctx context.Context, ns, name string, opts metav1.DeleteOptions) (runtime.Object, bool, error) {
+	for range deleteRetries {
+		out, deleted, err := r.deleteOnce(ctx, ns, name, opts)
+		if err != errStale {
+			return out, deleted, err
+		}
+	}
+	return nil, false, apierrors.NewConflict(r.Res.GR(), name, errStale)
+}
+
+func (r *REST) deleteOnce(ctx context.Context, ns, name string, opts metav1.DeleteOptions) (runtime.Object, bool, error) {
 	dry := slices.Contains(opts.DryRun, metav1.DryRunAll)
 	var last runtime.Object
 	var graceful bool
@@ -56,13 +72,14 @@ func (r *REST) Delete(ctx context.Context, ns, name string, opts metav1.DeleteOp
 	return out, false, nil
 }
 
-// deleteNow removes the object if it has not changed since it was checked.
+// deleteNow removes the object if it has not changed since it was checked
+// (errStale if it has).
 func (r *REST) deleteNow(ctx context.Context, ns, name string, seen runtime.Object) (runtime.Object, bool, error) {
 	sm, _ := meta.Accessor(seen)
 	out, err := r.Store.Delete(ctx, r.key(ns, name), func(cur runtime.Object) error {
 		cm, _ := meta.Accessor(cur)
 		if cm.GetResourceVersion() != sm.GetResourceVersion() {
-			return apierrors.NewConflict(r.Res.GR(), name, errStale)
+			return errStale
 		}
 		return nil
 	})
@@ -93,13 +110,7 @@ func (r *REST) checkPreconditions(name string, cur runtime.Object, p *metav1.Pre
 // object must stay for now (finalizers to run, or a pod's grace period).
 func (r *REST) markDeleting(obj runtime.Object, opts metav1.DeleteOptions) (runtime.Object, bool) {
 	m, _ := meta.Accessor(obj)
-	fins := m.GetFinalizers()
-	switch propagation(opts) {
-	case metav1.DeletePropagationOrphan:
-		fins = addOnce(withoutFin(fins, FinalizerForeground), FinalizerOrphan)
-	case metav1.DeletePropagationForeground:
-		fins = addOnce(withoutFin(fins, FinalizerOrphan), FinalizerForeground)
-	}
+	fins := gcFinalizers(m.GetFinalizers(), propagation(opts), r.defaultOrphan())
 	grace := r.gracePeriod(obj, opts)
 	nsFinalizing := markNamespaceTerminating(obj)
 	if len(fins) == 0 && grace == 0 && !nsFinalizing {
@@ -121,6 +132,36 @@ func (r *REST) markDeleting(obj runtime.Object, opts metav1.DeleteOptions) (runt
 		m.SetDeletionGracePeriodSeconds(&grace)
 	}
 	return obj, true
+}
+
+// gcFinalizers are an object's finalizers after a delete request with
+// propagation policy p, as upstream: an explicit policy replaces the
+// garbage collector's finalizers (background removes both); without one, a
+// GC finalizer already there stays, else the resource's default applies.
+func gcFinalizers(fins []string, p metav1.DeletionPropagation, defaultOrphan bool) []string {
+	switch p {
+	case metav1.DeletePropagationOrphan:
+		return addOnce(withoutFin(fins, FinalizerForeground), FinalizerOrphan)
+	case metav1.DeletePropagationForeground:
+		return addOnce(withoutFin(fins, FinalizerOrphan), FinalizerForeground)
+	case metav1.DeletePropagationBackground:
+		if slices.Contains(fins, FinalizerOrphan) || slices.Contains(fins, FinalizerForeground) {
+			return withoutFin(withoutFin(fins, FinalizerOrphan), FinalizerForeground)
+		}
+		return fins
+	}
+	if defaultOrphan && !slices.Contains(fins, FinalizerForeground) {
+		return addOnce(fins, FinalizerOrphan)
+	}
+	return fins
+}
+
+// defaultOrphan: a delete without a propagation policy orphans the
+// dependents (upstream's default for v1 ReplicationControllers, kept from
+// before server-side garbage collection).
+func (r *REST) defaultOrphan() bool {
+	gr := r.Res.GR()
+	return gr.Group == "" && gr.Resource == "replicationcontrollers"
 }
 
 func propagation(opts metav1.DeleteOptions) metav1.DeletionPropagation {

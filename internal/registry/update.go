@@ -101,7 +101,7 @@ func (r *REST) prepareUpdate(ctx context.Context, ns, name, sub string, obj, cur
 	}
 	obj.GetObjectKind().SetGroupVersionKind(r.Res.GVK())
 	if sub == "status" {
-		obj = statusOnly(obj, cur)
+		obj = statusOnly(obj, cur, r.Res.Strategy)
 		m, _ = meta.Accessor(obj)
 	} else {
 		r.Res.Strategy.Default(obj)
@@ -146,13 +146,22 @@ func (r *REST) prepareUpdate(ctx context.Context, ns, name, sub string, obj, cur
 	return obj, nil
 }
 
+// statusAnnotations is implemented by strategies whose status writes may
+// also change annotations: upstream's Deployment status strategy allows
+// it, and the deployment controller writes the revision annotation with
+// the status.
+type statusAnnotations interface{ StatusWritesAnnotations() }
+
 // statusOnly is the current object with the client's status and nothing
 // else of the client's, as a status write must not change spec or metadata.
-func statusOnly(obj, cur runtime.Object) runtime.Object {
+func statusOnly(obj, cur runtime.Object, s Strategy) runtime.Object {
 	out := cur.DeepCopyObject()
 	copyStatus(out, obj)
 	om, _ := meta.Accessor(out)
 	nm, _ := meta.Accessor(obj)
+	if _, ok := s.(statusAnnotations); ok {
+		om.SetAnnotations(nm.GetAnnotations())
+	}
 	om.SetResourceVersion(nm.GetResourceVersion())
 	om.SetManagedFields(nm.GetManagedFields())
 	return out

@@ -50,6 +50,11 @@ const sharedNodes = 4
 // manager: short, so that node failure tests take seconds.
 const nodeGrace = 4 * time.Second
 
+// nodeLease is the virtual nodes' Lease duration in seconds: they renew it
+// every quarter of that (500 ms), well inside nodeGrace, as the kubelet's
+// default 10 s renewals are inside the default 40 s grace.
+const nodeLease = 2
+
 // kubectlEnv makes the test binary act as kubectl (see kubectl()).
 const kubectlEnv = "ORCA_TEST_AS_KUBECTL"
 
@@ -95,8 +100,12 @@ func run(m *testing.M) int {
 	go controller.Run(ctx, loop, controller.Options{Options: deps.Options{
 		ClusterCIDR: "10.244.0.0/16", NodeCIDRMaskSize: 24,
 		NodeMonitorGracePeriod: nodeGrace, NodeMonitorPeriod: 500 * time.Millisecond,
+		// Tests stop their nodes independently, and all nodes share one
+		// zone: upstream's pacing (one node every 10 s) would make them wait
+		// for each other.
+		NodeEvictionRate: 100,
 	}})
-	go agent.RunSimulated(ctx, agent.Config{Rest: loop, NodeName: "shared", Simulate: sharedNodes, DataDir: dir})
+	go agent.RunSimulated(ctx, agent.Config{Rest: loop, NodeName: "shared", Simulate: sharedNodes, DataDir: dir, NodeLeaseDurationSeconds: nodeLease})
 	if err := waitNodesReady(ctx, "shared", sharedNodes); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
@@ -153,7 +162,7 @@ func virtualNodes(t *testing.T, prefix string, n int) (stop func()) {
 	go func() {
 		defer close(done)
 		agent.RunSimulated(ctx, agent.Config{
-			Rest: loop, NodeName: prefix, Simulate: n, DataDir: t.TempDir(),
+			Rest: loop, NodeName: prefix, Simulate: n, DataDir: t.TempDir(), NodeLeaseDurationSeconds: nodeLease,
 			Labels: map[string]string{"test": prefix},
 			Taints: []corev1.Taint{{Key: "test", Value: prefix, Effect: corev1.TaintEffectNoSchedule}},
 		})

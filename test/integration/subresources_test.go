@@ -2,8 +2,10 @@ package integration
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 	"testing"
 
 	appsv1 "k8s.io/api/apps/v1"
@@ -254,6 +256,8 @@ func runningPod(t *testing.T, ctx context.Context, ns, name string, lbls map[str
 	pods := client.CoreV1().Pods(ns)
 	p := must(pods.Create(ctx, simplePod(name, lbls), metav1.CreateOptions{}))(t)
 	p.Status.Phase = corev1.PodRunning
+	// Ready: an unready pod may be evicted without a disruption when the budget is met.
+	p.Status.Conditions = []corev1.PodCondition{{Type: corev1.PodReady, Status: corev1.ConditionTrue}}
 	return must(pods.UpdateStatus(ctx, p, metav1.UpdateOptions{}))(t)
 }
 
@@ -327,5 +331,122 @@ func TestEviction(t *testing.T) {
 	}
 	if err := evict("g2"); !apierrors.IsTooManyRequests(err) {
 		t.Fatalf("second eviction with the budget used up: %v, want 429", err)
+	}
+}
+
+// Upstream's finer eviction rules: an unready pod goes without a
+// disruption when the budget is met anyway, a budget its controller has
+// not seen since its spec changed refuses, two budgets are a 500, and the
+// evicted pod is marked DisruptionTarget=True before it is deleted.
+func TestEvictionBudgetRules(t *testing.T) {
+	ctx, ns := ctxT(t), newNamespace(t)
+	pods := client.CoreV1().Pods(ns)
+	pdbs := client.PolicyV1().PodDisruptionBudgets(ns)
+	evict := func(name string) error {
+		return pods.EvictV1(ctx, &policyv1.Eviction{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: ns}})
+	}
+	lbls := map[string]string{"app": "rules"}
+	pdb := must(pdbs.Create(ctx, &policyv1.PodDisruptionBudget{ObjectMeta: metav1.ObjectMeta{Name: "pdb"},
+		Spec: policyv1.PodDisruptionBudgetSpec{MinAvailable: ptrTo(intstr.FromInt32(1)), Selector: &metav1.LabelSelector{MatchLabels: lbls}}}, metav1.CreateOptions{}))(t)
+	pdb.Status = policyv1.PodDisruptionBudgetStatus{ObservedGeneration: pdb.Generation, DisruptionsAllowed: 0, CurrentHealthy: 1, DesiredHealthy: 1, ExpectedPods: 2}
+	pdb = must(pdbs.UpdateStatus(ctx, pdb, metav1.UpdateOptions{}))(t)
+
+	// Running but not Ready, budget met: evicted, no disruption taken.
+	unready := must(pods.Create(ctx, simplePod("unready", lbls), metav1.CreateOptions{}))(t)
+	unready.Status.Phase = corev1.PodRunning
+	must(pods.UpdateStatus(ctx, unready, metav1.UpdateOptions{}))(t)
+	if err := evict("unready"); err != nil {
+		t.Fatalf("eviction of an unready pod with the budget met: %v", err)
+	}
+	if got := must(pdbs.Get(ctx, "pdb", metav1.GetOptions{}))(t); got.Status.DisruptionsAllowed != 0 || len(got.Status.DisruptedPods) != 0 {
+		t.Fatalf("unready eviction changed the budget: %+v", got.Status)
+	}
+
+	// The evicted pod is marked before it goes (a finalizer keeps it to look at).
+	p := simplePod("marked", lbls)
+	p.Finalizers = []string{"orca.dev/test"}
+	p = must(pods.Create(ctx, p, metav1.CreateOptions{}))(t)
+	p.Status.Phase = corev1.PodRunning
+	p.Status.Conditions = []corev1.PodCondition{{Type: corev1.PodReady, Status: corev1.ConditionTrue}}
+	must(pods.UpdateStatus(ctx, p, metav1.UpdateOptions{}))(t)
+	pdb.Status.DisruptionsAllowed = 1
+	pdb = must(pdbs.UpdateStatus(ctx, pdb, metav1.UpdateOptions{}))(t)
+	if err := evict("marked"); err != nil {
+		t.Fatalf("eviction within the budget: %v", err)
+	}
+	p = must(pods.Get(ctx, "marked", metav1.GetOptions{}))(t)
+	var target *corev1.PodCondition
+	for i := range p.Status.Conditions {
+		if p.Status.Conditions[i].Type == corev1.DisruptionTarget {
+			target = &p.Status.Conditions[i]
+		}
+	}
+	if p.DeletionTimestamp == nil || target == nil || target.Status != corev1.ConditionTrue || target.Reason != "EvictionByEvictionAPI" {
+		t.Fatalf("evicted pod: deletionTimestamp %v, DisruptionTarget %+v", p.DeletionTimestamp, target)
+	}
+	p.Finalizers = nil
+	must(pods.Update(ctx, p, metav1.UpdateOptions{}))(t)
+	pdb = must(pdbs.Get(ctx, "pdb", metav1.GetOptions{}))(t)
+	if pdb.Status.DisruptionsAllowed != 0 || pdb.Status.Conditions[0].Reason != policyv1.InsufficientPodsReason {
+		t.Fatalf("budget after its last disruption: %+v", pdb.Status)
+	}
+
+	// A spec change the controller has not observed: 429, still being processed.
+	runningPod(t, ctx, ns, "r1", lbls)
+	pdb.Status.DisruptionsAllowed = 5
+	pdb = must(pdbs.UpdateStatus(ctx, pdb, metav1.UpdateOptions{}))(t)
+	pdb.Spec.MinAvailable = ptrTo(intstr.FromInt32(0))
+	pdb = must(pdbs.Update(ctx, pdb, metav1.UpdateOptions{}))(t)
+	err := evict("r1")
+	var se apierrors.APIStatus
+	if !apierrors.IsTooManyRequests(err) || !errors.As(err, &se) || se.Status().Details == nil ||
+		len(se.Status().Details.Causes) == 0 || !strings.Contains(se.Status().Details.Causes[0].Message, "still being processed") {
+		t.Fatalf("eviction against an unobserved budget: %v, want 429 still being processed", err)
+	}
+
+	// Two budgets for one pod: 500.
+	must(pdbs.Create(ctx, &policyv1.PodDisruptionBudget{ObjectMeta: metav1.ObjectMeta{Name: "second"},
+		Spec: policyv1.PodDisruptionBudgetSpec{MaxUnavailable: ptrTo(intstr.FromInt32(1)), Selector: &metav1.LabelSelector{MatchLabels: lbls}}}, metav1.CreateOptions{}))(t)
+	if err := evict("r1"); statusCode(err) != http.StatusInternalServerError || !strings.Contains(err.Error(), "more than one PodDisruptionBudget") {
+		t.Fatalf("eviction of a pod with two budgets: %v, want 500", err)
+	}
+}
+
+// A status write to a Deployment may change its annotations (the
+// deployment controller's revision annotation), as upstream allows; its
+// spec and labels stay, and the generation does not move.
+func TestDeploymentStatusWritesAnnotations(t *testing.T) {
+	ctx := ctxT(t)
+	ns := newNamespace(t)
+	one := int32(1)
+	d := &appsv1.Deployment{
+		ObjectMeta: metav1.ObjectMeta{Name: "d", Labels: map[string]string{"a": "b"}},
+		Spec: appsv1.DeploymentSpec{
+			Replicas: &one,
+			Selector: &metav1.LabelSelector{MatchLabels: map[string]string{"app": "d"}},
+			Template: corev1.PodTemplateSpec{
+				ObjectMeta: metav1.ObjectMeta{Labels: map[string]string{"app": "d"}},
+				Spec:       corev1.PodSpec{Containers: []corev1.Container{{Name: "c", Image: "i"}}},
+			},
+		},
+	}
+	d, err := client.AppsV1().Deployments(ns).Create(ctx, d, metav1.CreateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	gen := d.Generation
+	d.Annotations = map[string]string{"deployment.kubernetes.io/revision": "1"}
+	d.Labels = map[string]string{"a": "changed"}
+	d.Spec.Replicas = nil
+	d.Status.ObservedGeneration = gen
+	got, err := client.AppsV1().Deployments(ns).UpdateStatus(ctx, d, metav1.UpdateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Annotations["deployment.kubernetes.io/revision"] != "1" || got.Status.ObservedGeneration != gen {
+		t.Errorf("after the status write: annotations %v, observedGeneration %d; want the revision annotation and %d", got.Annotations, got.Status.ObservedGeneration, gen)
+	}
+	if got.Labels["a"] != "b" || got.Spec.Replicas == nil || *got.Spec.Replicas != 1 || got.Generation != gen {
+		t.Errorf("a status write changed labels %v, replicas %v or generation %d (was %d)", got.Labels, got.Spec.Replicas, got.Generation, gen)
 	}
 }

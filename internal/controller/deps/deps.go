@@ -26,6 +26,11 @@ type Options struct {
 	NodeMonitorGracePeriod time.Duration
 	// NodeMonitorPeriod is how often node health is checked (5 s).
 	NodeMonitorPeriod time.Duration
+	// NodeEvictionRate is how many nodes per second of a healthy zone get
+	// the NoExecute taint that evicts their pods (--node-eviction-rate,
+	// 0.1); SecondaryNodeEvictionRate is the rate in a large zone that is
+	// mostly unhealthy (--secondary-node-eviction-rate, 0.01).
+	NodeEvictionRate, SecondaryNodeEvictionRate float32
 	// TerminatedPodGCThreshold is how many terminated pods may exist before
 	// the oldest are deleted (--terminated-pod-gc-threshold, 12500).
 	TerminatedPodGCThreshold int
@@ -42,6 +47,12 @@ func (o *Options) Defaults() {
 	}
 	if o.NodeMonitorPeriod == 0 {
 		o.NodeMonitorPeriod = 5 * time.Second
+	}
+	if o.NodeEvictionRate == 0 {
+		o.NodeEvictionRate = 0.1
+	}
+	if o.SecondaryNodeEvictionRate == 0 {
+		o.SecondaryNodeEvictionRate = 0.01
 	}
 	if o.TerminatedPodGCThreshold == 0 {
 		o.TerminatedPodGCThreshold = 12500

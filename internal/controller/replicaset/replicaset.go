@@ -1,17 +1,99 @@
-// Package replicaset is the replicaset controller. (Being written: it does nothing yet.)
+// Package replicaset is the ReplicaSet controller, which also serves
+// ReplicationControllers: it holds spec.replicas active pods matching the
+// selector, adopting matching orphans and releasing pods that stop
+// matching, creates in slow-start batches and deletes surplus pods in
+// upstream's order, and reports replicas, readiness and availability in the
+// status. One reconciler serves both kinds through the kind adapter.
 package replicaset
 
 import (
 	"context"
+	"log/slog"
+	"sync"
+
+	appsv1 "k8s.io/api/apps/v1"
+	v1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/tools/cache"
+	"k8s.io/client-go/tools/record"
 
 	"orca/internal/controller/deps"
+	"orca/internal/controller/expectations"
+	"orca/internal/controller/loop"
 )
 
-// Controller is the replicaset controller.
-type Controller struct{}
+// Controller runs one reconciler per kind over a shared pod informer.
+type Controller struct {
+	client kubernetes.Interface
+	pods   cache.Indexer
+	rs, rc *reconciler
+}
+
+// reconciler reconciles the objects of one kind.
+type reconciler struct {
+	kind
+	c        *Controller
+	name     string
+	exp      *expectations.Expectations
+	recorder record.EventRecorder
+	loop     *loop.Loop
+	log      *slog.Logger
+}
 
 // New wires the controller to the manager's shared informers.
-func New(d *deps.Deps) (*Controller, error) { return &Controller{}, nil }
+func New(d *deps.Deps) (*Controller, error) {
+	podInf := d.Informers.Core().V1().Pods().Informer()
+	if err := addOwnerIndex(podInf); err != nil {
+		return nil, err
+	}
+	rsInf := d.Informers.Apps().V1().ReplicaSets()
+	rcInf := d.Informers.Core().V1().ReplicationControllers()
+	c := &Controller{client: d.Client, pods: podInf.GetIndexer()}
+	c.rs = c.newReconciler("replicaset", rsKind{client: d.Client, lister: rsInf.Lister()},
+		d.Recorder("replicaset-controller"), d.Options.Workers, podInf.HasSynced, rsInf.Informer().HasSynced)
+	c.rc = c.newReconciler("replicationcontroller", rcKind{client: d.Client, lister: rcInf.Lister()},
+		d.Recorder("replication-controller"), d.Options.Workers, podInf.HasSynced, rcInf.Informer().HasSynced)
+	for _, x := range []struct {
+		inf cache.SharedIndexInformer
+		r   *reconciler
+	}{{rsInf.Informer(), c.rs}, {rcInf.Informer(), c.rc}} {
+		if _, err := x.inf.AddEventHandler(x.r.ownerHandler()); err != nil {
+			return nil, err
+		}
+	}
+	if _, err := podInf.AddEventHandler(cache.ResourceEventHandlerFuncs{
+		AddFunc: c.addPod, UpdateFunc: c.updatePod, DeleteFunc: c.deletePod,
+	}); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+func (c *Controller) newReconciler(name string, k kind, rec record.EventRecorder, workers int, synced ...cache.InformerSynced) *reconciler {
+	r := &reconciler{
+		kind: k, c: c, name: name, exp: expectations.New(), recorder: rec,
+		log: slog.Default().With("controller", name),
+	}
+	r.loop = loop.New(name, loop.Func(r.reconcile), workers, synced...)
+	return r
+}
 
 // Run reconciles until ctx ends.
-func (c *Controller) Run(ctx context.Context) { <-ctx.Done() }
+func (c *Controller) Run(ctx context.Context) {
+	var wg sync.WaitGroup
+	wg.Go(func() { c.rs.loop.Run(ctx) })
+	wg.Go(func() { c.rc.loop.Run(ctx) })
+	wg.Wait()
+}
+
+// forRef is the reconciler of the kind a controller reference names, or nil.
+func (c *Controller) forRef(ref *metav1.OwnerReference) *reconciler {
+	switch {
+	case ref.Kind == "ReplicaSet" && groupOf(ref.APIVersion) == appsv1.GroupName:
+		return c.rs
+	case ref.Kind == "ReplicationController" && groupOf(ref.APIVersion) == v1.GroupName:
+		return c.rc
+	}
+	return nil
+}

@@ -1,0 +1,244 @@
+package bench
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/fields"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/tools/clientcmd"
+	"k8s.io/utils/ptr"
+)
+
+// ControllersOptions size the controller benchmark.
+type ControllersOptions struct {
+	Binary   string
+	Nodes    int // virtual nodes
+	Replicas int // of the one Deployment
+	Timeout  time.Duration
+	Keep     bool
+	Progress io.Writer
+}
+
+// ControllersReport holds the results.
+type ControllersReport struct {
+	Nodes, Replicas int
+	// Create: Deployment create call to every replica available, as its
+	// status says; FirstPod: to the first pod created.
+	Create, FirstPod time.Duration
+	// Rollout: template change to the rollout complete (what `kubectl
+	// rollout status` waits for: all updated, none old, all available).
+	Rollout     time.Duration
+	Server      procStatus // after the rollout
+	Agent       procStatus
+	CreateReqs  []requestRate
+	RolloutReqs []requestRate
+	Dir         string
+}
+
+func (r ControllersReport) Print(w io.Writer) {
+	mib := func(b int64) float64 { return float64(b) / (1 << 20) }
+	fmt.Fprintf(w, "one Deployment of %d replicas (pause image, maxSurge 25%%, maxUnavailable 25%%) on %d virtual nodes\n", r.Replicas, r.Nodes)
+	fmt.Fprintf(w, "  create -> first pod:            %v\n", ms(r.FirstPod))
+	fmt.Fprintf(w, "  create -> all available:        %v (%.0f pods/s)\n", ms(r.Create), float64(r.Replicas)/r.Create.Seconds())
+	printReqs(w, r.CreateReqs, r.Replicas)
+	if r.Rollout > 0 {
+		fmt.Fprintf(w, "  rolling update -> complete:     %v (%.0f pods replaced/s)\n", ms(r.Rollout), float64(r.Replicas)/r.Rollout.Seconds())
+		printReqs(w, r.RolloutReqs, r.Replicas)
+	}
+	fmt.Fprintf(w, "  server RSS after:               %.1f MiB (anonymous %.1f, peak %.1f)\n", mib(r.Server.VmRSS), mib(r.Server.RssAnon), mib(r.Server.VmHWM))
+	fmt.Fprintf(w, "  agent RSS after:                %.1f MiB (anonymous %.1f)\n", mib(r.Agent.VmRSS), mib(r.Agent.RssAnon))
+	if r.Dir != "" {
+		fmt.Fprintf(w, "logs kept in %s\n", r.Dir)
+	}
+}
+
+func printReqs(w io.Writer, reqs []requestRate, pods int) {
+	fmt.Fprintf(w, "    requests per pod meanwhile:")
+	for _, q := range reqs {
+		if q.Count < float64(pods)/20 {
+			continue // heartbeats and the like
+		}
+		res := q.Resource
+		if q.Subresource != "" {
+			res += "/" + q.Subresource
+		}
+		fmt.Fprintf(w, " %s %s %.2f;", q.Verb, res, q.Count/float64(pods))
+	}
+	fmt.Fprintln(w)
+}
+
+// Controllers runs a server (with its scheduler and controllers) and
+// `orca agent --simulate N`, then times a Deployment's creation and a
+// rolling update of it.
+func Controllers(ctx context.Context, o ControllersOptions) (rep *ControllersReport, err error) {
+	progress := func(format string, args ...any) {
+		if o.Progress != nil {
+			fmt.Fprintf(o.Progress, format+"\n", args...)
+		}
+	}
+	tmp, err := os.MkdirTemp("", "orca-bench-controllers")
+	if err != nil {
+		return nil, err
+	}
+	rep = &ControllersReport{Nodes: o.Nodes, Replicas: o.Replicas}
+	if o.Keep {
+		rep.Dir = tmp
+	} else {
+		defer os.RemoveAll(tmp)
+	}
+	srv, err := startServer(o.Binary, filepath.Join(tmp, "server"), "--cluster-cidr", "10.128.0.0/9", "--node-cidr-mask-size", "24")
+	if err != nil {
+		return nil, err
+	}
+	defer srv.stop()
+	rctx, cancel := context.WithTimeout(ctx, 60*time.Second)
+	defer cancel()
+	if _, err := srv.waitReady(rctx); err != nil {
+		return nil, err
+	}
+	cfg, err := clientcmd.BuildConfigFromFlags("", srv.kubeconfig())
+	if err != nil {
+		return nil, err
+	}
+	cfg.QPS, cfg.Burst = -1, -1
+	cs, err := kubernetes.NewForConfig(cfg)
+	if err != nil {
+		return nil, err
+	}
+	agent, err := startAgent(o.Binary, filepath.Join(tmp, "agent"), srv.kubeconfig(), "--simulate", strconv.Itoa(o.Nodes))
+	if err != nil {
+		return nil, err
+	}
+	defer stopAgent(agent, filepath.Join(agent.dataDir, "agent"))
+	progress("waiting for %d virtual nodes to be Ready", o.Nodes)
+	if _, err := waitNodesReady(ctx, cs, "orca.dev/virtual=true", o.Nodes, agent.started, 10*time.Minute, progress); err != nil {
+		return rep, err
+	}
+
+	progress("creating a Deployment of %d replicas", o.Replicas)
+	m0, err := scrapeRequests(ctx, cs)
+	if err != nil {
+		return rep, err
+	}
+	firstPod := make(chan time.Time, 1)
+	go watchFirstPod(ctx, cs, firstPod)
+	start := time.Now()
+	d, err := cs.AppsV1().Deployments("default").Create(ctx, benchDeployment(o.Replicas), metav1.CreateOptions{})
+	if err != nil {
+		return rep, err
+	}
+	if err := waitRolledOut(ctx, cs, d.Name, o.Timeout, progress); err != nil {
+		return rep, fmt.Errorf("create: %w", err)
+	}
+	rep.Create = time.Since(start)
+	select {
+	case t := <-firstPod:
+		rep.FirstPod = t.Sub(start)
+	default:
+	}
+	m1, err := scrapeRequests(ctx, cs)
+	if err != nil {
+		return rep, err
+	}
+	rep.CreateReqs = requestRates(m0, m1)
+
+	progress("rolling update")
+	start = time.Now()
+	patch := fmt.Sprintf(`{"spec":{"template":{"metadata":{"annotations":{"orca.dev/bench-rollout":%q}}}}}`, start.Format(time.RFC3339Nano))
+	if _, err := cs.AppsV1().Deployments("default").Patch(ctx, d.Name, types.StrategicMergePatchType, []byte(patch), metav1.PatchOptions{}); err != nil {
+		return rep, err
+	}
+	if err := waitRolledOut(ctx, cs, d.Name, o.Timeout, progress); err != nil {
+		return rep, fmt.Errorf("rollout: %w", err)
+	}
+	rep.Rollout = time.Since(start)
+	m2, err := scrapeRequests(ctx, cs)
+	if err != nil {
+		return rep, err
+	}
+	rep.RolloutReqs = requestRates(m1, m2)
+	if rep.Server, err = readProcStatus(srv.cmd.Process.Pid); err != nil {
+		return rep, err
+	}
+	rep.Agent, err = readProcStatus(agent.cmd.Process.Pid)
+	return rep, err
+}
+
+func benchDeployment(replicas int) *appsv1.Deployment {
+	labels := map[string]string{"app": "orca-bench"}
+	return &appsv1.Deployment{
+		ObjectMeta: metav1.ObjectMeta{Name: "orca-bench"},
+		Spec: appsv1.DeploymentSpec{
+			Replicas: ptr.To(int32(replicas)),
+			Selector: &metav1.LabelSelector{MatchLabels: labels},
+			Template: corev1.PodTemplateSpec{
+				ObjectMeta: metav1.ObjectMeta{Labels: labels},
+				Spec: corev1.PodSpec{
+					Containers:                    []corev1.Container{{Name: "c", Image: "registry.k8s.io/pause:3.10"}},
+					TerminationGracePeriodSeconds: ptr.To(int64(0)),
+				},
+			},
+		},
+	}
+}
+
+// watchFirstPod sends the time the first pod of the Deployment appears.
+func watchFirstPod(ctx context.Context, cs kubernetes.Interface, out chan<- time.Time) {
+	w, err := cs.CoreV1().Pods("default").Watch(ctx, metav1.ListOptions{LabelSelector: "app=orca-bench"})
+	if err != nil {
+		return
+	}
+	defer w.Stop()
+	for range w.ResultChan() {
+		out <- time.Now()
+		return
+	}
+}
+
+// waitRolledOut watches the Deployment until its rollout is complete, as
+// `kubectl rollout status` decides it.
+func waitRolledOut(ctx context.Context, cs kubernetes.Interface, name string, timeout time.Duration, progress func(string, ...any)) error {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	last := time.Now()
+	for {
+		w, err := cs.AppsV1().Deployments("default").Watch(ctx, metav1.ListOptions{FieldSelector: fields.OneTermEqualSelector("metadata.name", name).String()})
+		if err != nil {
+			return err
+		}
+		for ev := range w.ResultChan() {
+			d, ok := ev.Object.(*appsv1.Deployment)
+			if !ok {
+				break
+			}
+			if rolledOut(d) {
+				w.Stop()
+				return nil
+			}
+			if time.Since(last) > 5*time.Second {
+				progress("  replicas %d, updated %d, available %d", d.Status.Replicas, d.Status.UpdatedReplicas, d.Status.AvailableReplicas)
+				last = time.Now()
+			}
+		}
+		w.Stop()
+		if ctx.Err() != nil {
+			return fmt.Errorf("not rolled out after %v", timeout)
+		}
+	}
+}
+
+func rolledOut(d *appsv1.Deployment) bool {
+	want := *d.Spec.Replicas
+	s := d.Status
+	return s.ObservedGeneration >= d.Generation && s.UpdatedReplicas == want && s.Replicas == want && s.AvailableReplicas == want
+}
