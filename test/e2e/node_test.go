@@ -101,6 +101,7 @@ func TestNode(t *testing.T) {
 		t.Run("security-context", func(t *testing.T) { t.Parallel(); nodeSecurityContext(t, n) })
 		t.Run("resources", func(t *testing.T) { t.Parallel(); nodeResources(t, n) })
 		t.Run("slow-pull", func(t *testing.T) { t.Parallel(); nodeSlowPull(t, n) })
+		t.Run("deployment-rollout", func(t *testing.T) { t.Parallel(); nodeDeploymentRollout(t, n) })
 	})
 	// These disturb the whole node: one at a time, after the others.
 	t.Run("ip-reuse", func(t *testing.T) { nodeIPReuse(t, n) })
