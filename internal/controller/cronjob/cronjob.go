@@ -67,10 +67,7 @@ func newController(d *deps.Deps, clk clock.Clock) (*Controller, error) {
 
 // jobChanged queues the CronJob controlling a job.
 func (c *Controller) jobChanged(obj any) {
-	if t, ok := obj.(cache.DeletedFinalStateUnknown); ok {
-		obj = t.Obj
-	}
-	j, ok := obj.(*batchv1.Job)
+	j, ok := loop.Deleted[*batchv1.Job](obj)
 	if !ok {
 		return
 	}

@@ -10,6 +10,7 @@ import (
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/client-go/tools/cache"
 
+	"orca/internal/controller/loop"
 	"orca/internal/controller/pods"
 )
 
@@ -72,15 +73,9 @@ func (c *Controller) updatePod(oldObj, curObj any) {
 }
 
 func (c *Controller) deletePod(obj any) {
-	p, ok := obj.(*v1.Pod)
+	p, ok := loop.Deleted[*v1.Pod](obj)
 	if !ok {
-		t, ok := obj.(cache.DeletedFinalStateUnknown)
-		if !ok {
-			return
-		}
-		if p, ok = t.Obj.(*v1.Pod); !ok {
-			return
-		}
+		return
 	}
 	ds := c.ownerOf(p)
 	if ds == nil {
@@ -134,15 +129,9 @@ func (c *Controller) forEachDaemonSet(want func(*appsv1.DaemonSet) bool) {
 
 func (c *Controller) historyHandler() cache.ResourceEventHandler {
 	enqueue := func(obj any) {
-		r, ok := obj.(*appsv1.ControllerRevision)
+		r, ok := loop.Deleted[*appsv1.ControllerRevision](obj)
 		if !ok {
-			t, ok := obj.(cache.DeletedFinalStateUnknown)
-			if !ok {
-				return
-			}
-			if r, ok = t.Obj.(*appsv1.ControllerRevision); !ok {
-				return
-			}
+			return
 		}
 		if ds := c.ownerOf(r); ds != nil {
 			c.loop.Enqueue(ds)

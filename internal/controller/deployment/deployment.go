@@ -108,15 +108,9 @@ func (c *Controller) replicaSetUpdated(oldObj, curObj any) {
 
 // podDeleted queues a Recreate Deployment whose old pod went away.
 func (c *Controller) podDeleted(obj any) {
-	pod, ok := obj.(*v1.Pod)
+	pod, ok := loop.Deleted[*v1.Pod](obj)
 	if !ok {
-		tomb, ok := obj.(cache.DeletedFinalStateUnknown)
-		if !ok {
-			return
-		}
-		if pod, ok = tomb.Obj.(*v1.Pod); !ok {
-			return
-		}
+		return
 	}
 	ref := metav1.GetControllerOfNoCopy(pod)
 	if ref == nil || ref.Kind != "ReplicaSet" {
@@ -132,10 +126,7 @@ func (c *Controller) podDeleted(obj any) {
 }
 
 func asReplicaSet(obj any) *appsv1.ReplicaSet {
-	if tomb, ok := obj.(cache.DeletedFinalStateUnknown); ok {
-		obj = tomb.Obj
-	}
-	rs, _ := obj.(*appsv1.ReplicaSet)
+	rs, _ := loop.Deleted[*appsv1.ReplicaSet](obj)
 	return rs
 }
 

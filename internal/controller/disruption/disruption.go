@@ -101,10 +101,7 @@ func (c *Controller) Run(ctx context.Context) {
 // podChanged queues the budgets that select the pod, and the pod itself
 // when it carries a DisruptionTarget condition that may go stale.
 func (c *Controller) podChanged(obj any) {
-	if t, ok := obj.(cache.DeletedFinalStateUnknown); ok {
-		obj = t.Obj
-	}
-	pod, ok := obj.(*v1.Pod)
+	pod, ok := loop.Deleted[*v1.Pod](obj)
 	if !ok {
 		return
 	}

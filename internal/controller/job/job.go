@@ -137,15 +137,9 @@ func (c *Controller) podUpdated(p *v1.Pod) {
 }
 
 func (c *Controller) podDeleted(obj any) {
-	p, ok := obj.(*v1.Pod)
+	p, ok := loop.Deleted[*v1.Pod](obj)
 	if !ok {
-		t, ok := obj.(cache.DeletedFinalStateUnknown)
-		if !ok {
-			return
-		}
-		if p, ok = t.Obj.(*v1.Pod); !ok {
-			return
-		}
+		return
 	}
 	c.mu.Lock()
 	delete(c.unfinalized, p.UID)
@@ -173,15 +167,9 @@ func (c *Controller) enqueueMatching(p *v1.Pod) {
 // jobDeleted forgets the job and queues its pods that still hold the
 // tracking finalizer, so that they can go.
 func (c *Controller) jobDeleted(obj any) {
-	j, ok := obj.(*batchv1.Job)
+	j, ok := loop.Deleted[*batchv1.Job](obj)
 	if !ok {
-		t, ok := obj.(cache.DeletedFinalStateUnknown)
-		if !ok {
-			return
-		}
-		if j, ok = t.Obj.(*batchv1.Job); !ok {
-			return
-		}
+		return
 	}
 	key := jobKey(j.Namespace, j.Name)
 	c.exp.Forget(key)

@@ -6,6 +6,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"k8s.io/client-go/tools/cache"
 )
 
 // A failing key is retried, a key asking to requeue runs again, and the
@@ -54,5 +56,21 @@ func TestLoopRetriesAndRequeues(t *testing.T) {
 	case <-stopped:
 	case <-time.After(10 * time.Second):
 		t.Fatal("Run did not return after cancel")
+	}
+}
+
+func TestDeleted(t *testing.T) {
+	type obj struct{ name string }
+	if o, ok := Deleted[*obj](&obj{"a"}); !ok || o.name != "a" {
+		t.Errorf("plain object: %v %v", o, ok)
+	}
+	if o, ok := Deleted[*obj](cache.DeletedFinalStateUnknown{Key: "ns/b", Obj: &obj{"b"}}); !ok || o.name != "b" {
+		t.Errorf("tombstone: %v %v", o, ok)
+	}
+	if _, ok := Deleted[*obj]("something else"); ok {
+		t.Error("a string is not a deleted *obj")
+	}
+	if _, ok := Deleted[*obj](cache.DeletedFinalStateUnknown{Key: "ns/c", Obj: "x"}); ok {
+		t.Error("a tombstone of another type is not a deleted *obj")
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/client-go/tools/cache"
 
+	"orca/internal/controller/loop"
 	"orca/internal/controller/pods"
 )
 
@@ -112,15 +113,9 @@ func (c *Controller) updatePod(old, cur any) {
 
 // deletePod: a deleted pod meets its owner's deletion expectation.
 func (c *Controller) deletePod(obj any) {
-	p, ok := obj.(*v1.Pod)
+	p, ok := loop.Deleted[*v1.Pod](obj)
 	if !ok {
-		t, ok := obj.(cache.DeletedFinalStateUnknown)
-		if !ok {
-			return
-		}
-		if p, ok = t.Obj.(*v1.Pod); !ok {
-			return
-		}
+		return
 	}
 	ref := metav1.GetControllerOfNoCopy(p)
 	if ref == nil {

@@ -67,10 +67,7 @@ func (c *Controller) Run(ctx context.Context) { c.loop.Run(ctx) }
 // accountDeleted queues the namespace of a deleted ServiceAccount, which
 // may have been one this controller keeps.
 func (c *Controller) accountDeleted(obj any) {
-	if t, ok := obj.(cache.DeletedFinalStateUnknown); ok {
-		obj = t.Obj
-	}
-	sa, ok := obj.(*v1.ServiceAccount)
+	sa, ok := loop.Deleted[*v1.ServiceAccount](obj)
 	if !ok || !keeps(sa.Name) {
 		return
 	}

@@ -142,15 +142,9 @@ func (c *Controller) updatePod(old, cur any) {
 }
 
 func (c *Controller) deletePod(obj any) {
-	p, ok := obj.(*v1.Pod)
+	p, ok := loop.Deleted[*v1.Pod](obj)
 	if !ok {
-		t, ok := obj.(cache.DeletedFinalStateUnknown)
-		if !ok {
-			return
-		}
-		if p, ok = t.Obj.(*v1.Pod); !ok {
-			return
-		}
+		return
 	}
 	if key := c.ownerKey(p); key != "" {
 		c.loop.Add(key)
@@ -158,15 +152,9 @@ func (c *Controller) deletePod(obj any) {
 }
 
 func (c *Controller) deleteClaim(obj any) {
-	pvc, ok := obj.(*v1.PersistentVolumeClaim)
+	pvc, ok := loop.Deleted[*v1.PersistentVolumeClaim](obj)
 	if !ok {
-		t, ok := obj.(cache.DeletedFinalStateUnknown)
-		if !ok {
-			return
-		}
-		if pvc, ok = t.Obj.(*v1.PersistentVolumeClaim); !ok {
-			return
-		}
+		return
 	}
 	c.enqueueMatching(pvc)
 }
