@@ -21,6 +21,7 @@ import (
 type Config struct {
 	Lease    string // kube-system/<Lease>, e.g. "kube-scheduler"
 	Identity string // default hostname_uuid
+
 	LeaseDuration, RenewDeadline, RetryPeriod time.Duration
 }
 

@@ -21,6 +21,7 @@ type deploymentStrategy struct{ Base }
 // StatusWritesAnnotations: as upstream, deployments/status may change
 // annotations (the controller's revision annotation).
 func (deploymentStrategy) StatusWritesAnnotations() {}
+
 type replicaSetStrategy struct{ Base }
 type daemonSetStrategy struct{ Base }
 type statefulSetStrategy struct{ Base }

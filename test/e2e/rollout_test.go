@@ -64,7 +64,7 @@ func nodeDeploymentRollout(t *testing.T, n *nodeUp) {
 	var mu sync.Mutex
 	var failures []string
 	versions := map[string]int{}
-	var order []string // distinct answers in the order first seen
+	var order []string   // distinct answers in the order first seen
 	minReady := replicas // fewest pods serving at one moment
 	var wg sync.WaitGroup
 	wg.Go(func() {
