@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
-	"strconv"
 	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
@@ -15,7 +13,6 @@ import (
 	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/kubernetes"
-	"k8s.io/client-go/tools/clientcmd"
 	"k8s.io/utils/ptr"
 )
 
@@ -96,34 +93,12 @@ func Controllers(ctx context.Context, o ControllersOptions) (rep *ControllersRep
 	} else {
 		defer os.RemoveAll(tmp)
 	}
-	srv, err := startServer(o.Binary, filepath.Join(tmp, "server"), "--cluster-cidr", "10.128.0.0/9", "--node-cidr-mask-size", "24")
+	c, err := startSimCluster(ctx, o.Binary, tmp, o.Nodes, progress)
 	if err != nil {
-		return nil, err
-	}
-	defer srv.stop()
-	rctx, cancel := context.WithTimeout(ctx, 60*time.Second)
-	defer cancel()
-	if _, err := srv.waitReady(rctx); err != nil {
-		return nil, err
-	}
-	cfg, err := clientcmd.BuildConfigFromFlags("", srv.kubeconfig())
-	if err != nil {
-		return nil, err
-	}
-	cfg.QPS, cfg.Burst = -1, -1
-	cs, err := kubernetes.NewForConfig(cfg)
-	if err != nil {
-		return nil, err
-	}
-	agent, err := startAgent(o.Binary, filepath.Join(tmp, "agent"), srv.kubeconfig(), "--simulate", strconv.Itoa(o.Nodes))
-	if err != nil {
-		return nil, err
-	}
-	defer stopAgent(agent, filepath.Join(agent.dataDir, "agent"))
-	progress("waiting for %d virtual nodes to be Ready", o.Nodes)
-	if _, err := waitNodesReady(ctx, cs, "orca.dev/virtual=true", o.Nodes, agent.started, 10*time.Minute, progress); err != nil {
 		return rep, err
 	}
+	defer c.stop()
+	srv, agent, cs := c.srv, c.agent, c.cs
 
 	progress("creating a Deployment of %d replicas", o.Replicas)
 	m0, err := scrapeRequests(ctx, cs)

@@ -146,36 +146,13 @@ func Nodes(ctx context.Context, o NodesOptions) (rep *NodesReport, err error) {
 	} else {
 		defer os.RemoveAll(tmp)
 	}
-	// Every node gets a /24 pod CIDR: a /9 has 32768 of them, and stays
-	// clear of the default service range 10.96.0.0/12.
-	srv, err := startServer(o.Binary, filepath.Join(tmp, "server"), "--cluster-cidr", "10.128.0.0/9", "--node-cidr-mask-size", "24")
+	c, err := startSimCluster(ctx, o.Binary, tmp, o.Nodes, progress)
 	if err != nil {
-		return nil, err
-	}
-	defer srv.stop()
-	rctx, cancel := context.WithTimeout(ctx, 60*time.Second)
-	defer cancel()
-	if _, err := srv.waitReady(rctx); err != nil {
-		return nil, err
-	}
-	cfg, err := clientcmd.BuildConfigFromFlags("", srv.kubeconfig())
-	if err != nil {
-		return nil, err
-	}
-	cfg.QPS, cfg.Burst = -1, -1
-	cs, err := kubernetes.NewForConfig(cfg)
-	if err != nil {
-		return nil, err
-	}
-	agent, err := startAgent(o.Binary, filepath.Join(tmp, "agent"), srv.kubeconfig(), "--simulate", strconv.Itoa(o.Nodes))
-	if err != nil {
-		return nil, err
-	}
-	defer stopAgent(agent, filepath.Join(agent.dataDir, "agent"))
-	progress("waiting for %d virtual nodes to be Ready", o.Nodes)
-	if rep.AllReady, err = waitNodesReady(ctx, cs, "orca.dev/virtual=true", o.Nodes, agent.started, 10*time.Minute, progress); err != nil {
 		return rep, err
 	}
+	defer c.stop()
+	srv, agent, cs := c.srv, c.agent, c.cs
+	rep.AllReady = c.allReady
 	progress("all %d nodes Ready after %v; settling %v, then measuring %v", o.Nodes, ms(rep.AllReady), o.Settle, o.Window)
 	time.Sleep(o.Settle)
 
@@ -231,6 +208,63 @@ func Nodes(ctx context.Context, o NodesOptions) (rep *NodesReport, err error) {
 		}
 	}
 	return rep, nil
+}
+
+// simCluster is a server and `orca agent --simulate N` as child
+// processes, and a client of the server.
+type simCluster struct {
+	srv, agent *serverProcess
+	cs         kubernetes.Interface
+	allReady   time.Duration // agent start to every virtual node Ready
+}
+
+// startSimCluster starts a simCluster in dir and waits for its nodes to be
+// Ready; on error it stops what it started.
+func startSimCluster(ctx context.Context, bin, dir string, nodes int, progress func(string, ...any)) (*simCluster, error) {
+	c := &simCluster{}
+	started := false
+	defer func() {
+		if !started {
+			c.stop()
+		}
+	}()
+	var err error
+	// Every node gets a /24 pod CIDR: a /9 has 32768 of them, and stays
+	// clear of the default service range 10.96.0.0/12.
+	if c.srv, err = startServer(bin, filepath.Join(dir, "server"), "--cluster-cidr", "10.128.0.0/9", "--node-cidr-mask-size", "24"); err != nil {
+		return nil, err
+	}
+	rctx, cancel := context.WithTimeout(ctx, 60*time.Second)
+	defer cancel()
+	if _, err := c.srv.waitReady(rctx); err != nil {
+		return nil, err
+	}
+	cfg, err := clientcmd.BuildConfigFromFlags("", c.srv.kubeconfig())
+	if err != nil {
+		return nil, err
+	}
+	cfg.QPS, cfg.Burst = -1, -1
+	if c.cs, err = kubernetes.NewForConfig(cfg); err != nil {
+		return nil, err
+	}
+	if c.agent, err = startAgent(bin, filepath.Join(dir, "agent"), c.srv.kubeconfig(), "--simulate", strconv.Itoa(nodes)); err != nil {
+		return nil, err
+	}
+	progress("waiting for %d virtual nodes to be Ready", nodes)
+	if c.allReady, err = waitNodesReady(ctx, c.cs, "orca.dev/virtual=true", nodes, c.agent.started, 10*time.Minute, progress); err != nil {
+		return nil, err
+	}
+	started = true
+	return c, nil
+}
+
+func (c *simCluster) stop() {
+	if c.agent != nil {
+		stopAgent(c.agent, filepath.Join(c.agent.dataDir, "agent"))
+	}
+	if c.srv != nil {
+		c.srv.stop()
+	}
 }
 
 // waitNodesReady lists and watches nodes until n of them are Ready.
