@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"sort"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -14,7 +13,6 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/apimachinery/pkg/util/wait"
-	"k8s.io/apimachinery/pkg/watch"
 )
 
 // dsNew is a DaemonSet labelled app=name whose pods go only to the
@@ -210,55 +208,21 @@ func objectEventsOf(t *testing.T, ns, name string) string {
 // dsMonitor watches a DaemonSet's pods and records the most nodes that
 // were ever without an available (ready, not deleting) pod at once.
 type dsMonitor struct {
-	mu      sync.Mutex
-	pods    map[string]*corev1.Pod
+	pw      *podWatch
 	nodes   []string
 	maxDown int
-	w       watch.Interface
-	done    chan struct{}
 }
 
 func dsWatch(t *testing.T, ns, name string, nodes []string) *dsMonitor {
 	t.Helper()
-	l, err := client.CoreV1().Pods(ns).List(baseCtx, metav1.ListOptions{LabelSelector: "app=" + name})
-	if err != nil {
-		t.Fatal(err)
-	}
-	w, err := client.CoreV1().Pods(ns).Watch(baseCtx, metav1.ListOptions{LabelSelector: "app=" + name, ResourceVersion: l.ResourceVersion})
-	if err != nil {
-		t.Fatal(err)
-	}
-	m := &dsMonitor{pods: map[string]*corev1.Pod{}, nodes: nodes, w: w, done: make(chan struct{})}
-	for i := range l.Items {
-		m.pods[l.Items[i].Name] = &l.Items[i]
-	}
-	m.observe()
-	go func() {
-		defer close(m.done)
-		for ev := range w.ResultChan() {
-			p, ok := ev.Object.(*corev1.Pod)
-			if !ok {
-				continue
-			}
-			m.mu.Lock()
-			if ev.Type == watch.Deleted {
-				delete(m.pods, p.Name)
-			} else {
-				m.pods[p.Name] = p
-			}
-			m.mu.Unlock()
-			m.observe()
-		}
-	}()
-	t.Cleanup(w.Stop)
+	m := &dsMonitor{nodes: nodes}
+	m.pw = watchPods(t, ns, "app="+name, m.observe)
 	return m
 }
 
-func (m *dsMonitor) observe() {
-	m.mu.Lock()
-	defer m.mu.Unlock()
+func (m *dsMonitor) observe(pods map[string]*corev1.Pod) {
 	up := map[string]bool{}
-	for _, p := range m.pods {
+	for _, p := range pods {
 		if p.DeletionTimestamp == nil && podReady(p) {
 			up[p.Spec.NodeName] = true
 		}
@@ -273,10 +237,7 @@ func (m *dsMonitor) observe() {
 }
 
 func (m *dsMonitor) stop() int {
-	m.w.Stop()
-	<-m.done
-	m.mu.Lock()
-	defer m.mu.Unlock()
+	m.pw.stop()
 	return m.maxDown
 }
 

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"sort"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -14,7 +13,6 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/util/intstr"
-	"k8s.io/apimachinery/pkg/watch"
 )
 
 // depNew is a Deployment of n replicas of nginx:1.27 labelled app=name,
@@ -118,71 +116,34 @@ func depReason(d *appsv1.Deployment) string {
 // moment check (if any) reports a violated invariant. stop ends the watch
 // and returns both.
 type depMonitor struct {
-	mu    sync.Mutex
-	pods  map[string]*corev1.Pod
+	pw    *podWatch
 	min   int
 	check func(map[string]*corev1.Pod) string // a violated invariant, or ""
 	bad   string
-	w     watch.Interface
-	done  chan struct{}
 }
 
 func depWatch(t *testing.T, ns, name string, check func(map[string]*corev1.Pod) string) *depMonitor {
 	t.Helper()
-	l, err := client.CoreV1().Pods(ns).List(baseCtx, metav1.ListOptions{LabelSelector: "app=" + name})
-	if err != nil {
-		t.Fatal(err)
-	}
-	w, err := client.CoreV1().Pods(ns).Watch(baseCtx, metav1.ListOptions{LabelSelector: "app=" + name, ResourceVersion: l.ResourceVersion})
-	if err != nil {
-		t.Fatal(err)
-	}
-	m := &depMonitor{pods: map[string]*corev1.Pod{}, min: 1 << 30, check: check, w: w, done: make(chan struct{})}
-	for i := range l.Items {
-		m.pods[l.Items[i].Name] = &l.Items[i]
-	}
-	m.observe()
-	go func() {
-		defer close(m.done)
-		for ev := range w.ResultChan() {
-			p, ok := ev.Object.(*corev1.Pod)
-			if !ok {
-				continue
-			}
-			m.mu.Lock()
-			if ev.Type == watch.Deleted {
-				delete(m.pods, p.Name)
-			} else {
-				m.pods[p.Name] = p
-			}
-			m.mu.Unlock()
-			m.observe()
-		}
-	}()
-	t.Cleanup(w.Stop)
+	m := &depMonitor{min: 1 << 30, check: check}
+	m.pw = watchPods(t, ns, "app="+name, m.observe)
 	return m
 }
 
-func (m *depMonitor) observe() {
-	m.mu.Lock()
-	defer m.mu.Unlock()
+func (m *depMonitor) observe(pods map[string]*corev1.Pod) {
 	n := 0
-	for _, p := range m.pods {
+	for _, p := range pods {
 		if p.DeletionTimestamp == nil && podReady(p) {
 			n++
 		}
 	}
 	m.min = min(m.min, n)
 	if m.check != nil && m.bad == "" {
-		m.bad = m.check(m.pods)
+		m.bad = m.check(pods)
 	}
 }
 
 func (m *depMonitor) stop() (minAvailable int, violation string) {
-	m.w.Stop()
-	<-m.done
-	m.mu.Lock()
-	defer m.mu.Unlock()
+	m.pw.stop()
 	return m.min, m.bad
 }
 
