@@ -17,7 +17,6 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/watch"
 	"k8s.io/client-go/kubernetes"
-	"k8s.io/client-go/tools/clientcmd"
 )
 
 // NodesOptions size the virtual node benchmark.
@@ -231,20 +230,7 @@ func startSimCluster(ctx context.Context, bin, dir string, nodes int, progress f
 	var err error
 	// Every node gets a /24 pod CIDR: a /9 has 32768 of them, and stays
 	// clear of the default service range 10.96.0.0/12.
-	if c.srv, err = startServer(bin, filepath.Join(dir, "server"), "--cluster-cidr", "10.128.0.0/9", "--node-cidr-mask-size", "24"); err != nil {
-		return nil, err
-	}
-	rctx, cancel := context.WithTimeout(ctx, 60*time.Second)
-	defer cancel()
-	if _, err := c.srv.waitReady(rctx); err != nil {
-		return nil, err
-	}
-	cfg, err := clientcmd.BuildConfigFromFlags("", c.srv.kubeconfig())
-	if err != nil {
-		return nil, err
-	}
-	cfg.QPS, cfg.Burst = -1, -1
-	if c.cs, err = kubernetes.NewForConfig(cfg); err != nil {
+	if c.srv, c.cs, err = startReadyServer(ctx, bin, filepath.Join(dir, "server"), "--cluster-cidr", "10.128.0.0/9", "--node-cidr-mask-size", "24"); err != nil {
 		return nil, err
 	}
 	if c.agent, err = startAgent(bin, filepath.Join(dir, "agent"), c.srv.kubeconfig(), "--simulate", strconv.Itoa(nodes)); err != nil {

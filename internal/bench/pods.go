@@ -23,7 +23,6 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/watch"
 	"k8s.io/client-go/kubernetes"
-	"k8s.io/client-go/tools/clientcmd"
 
 	"orca/internal/agent/containerd"
 	"orca/internal/image/pause"
@@ -152,25 +151,11 @@ func Pods(ctx context.Context, o PodsOptions) (rep *PodsReport, err error) {
 	} else {
 		defer os.RemoveAll(tmp)
 	}
-	srv, err := startServer(o.Binary, filepath.Join(tmp, "server"))
+	srv, cs, err := startReadyServer(ctx, o.Binary, filepath.Join(tmp, "server"))
 	if err != nil {
 		return nil, err
 	}
 	defer srv.stop()
-	rctx, cancel := context.WithTimeout(ctx, 60*time.Second)
-	defer cancel()
-	if _, err := srv.waitReady(rctx); err != nil {
-		return nil, err
-	}
-	cfg, err := clientcmd.BuildConfigFromFlags("", srv.kubeconfig())
-	if err != nil {
-		return nil, err
-	}
-	cfg.QPS, cfg.Burst = -1, -1
-	cs, err := kubernetes.NewForConfig(cfg)
-	if err != nil {
-		return nil, err
-	}
 
 	const nodeName = "orca-bench-node"
 	agent, err := startAgent(o.Binary, filepath.Join(tmp, "agent"), srv.kubeconfig(), "--node-name", nodeName)

@@ -16,6 +16,9 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/tools/clientcmd"
 )
 
 // serverProcess is an `orca server` child process.
@@ -53,6 +56,36 @@ func startServer(bin, dataDir string, extra ...string) (*serverProcess, error) {
 		return nil, err
 	}
 	return p, nil
+}
+
+// startReadyServer starts a server (startServer), waits for /readyz and
+// makes a client of it without client-side rate limits; on error the
+// server is stopped.
+func startReadyServer(ctx context.Context, bin, dataDir string, extra ...string) (*serverProcess, kubernetes.Interface, error) {
+	srv, err := startServer(bin, dataDir, extra...)
+	if err != nil {
+		return nil, nil, err
+	}
+	cs, err := srv.readyClient(ctx)
+	if err != nil {
+		srv.stop()
+		return nil, nil, err
+	}
+	return srv, cs, nil
+}
+
+func (p *serverProcess) readyClient(ctx context.Context) (kubernetes.Interface, error) {
+	rctx, cancel := context.WithTimeout(ctx, 60*time.Second)
+	defer cancel()
+	if _, err := p.waitReady(rctx); err != nil {
+		return nil, err
+	}
+	cfg, err := clientcmd.BuildConfigFromFlags("", p.kubeconfig())
+	if err != nil {
+		return nil, err
+	}
+	cfg.QPS, cfg.Burst = -1, -1
+	return kubernetes.NewForConfig(cfg)
 }
 
 // waitReady polls /readyz and returns the time from process start to ok.

@@ -17,8 +17,6 @@ import (
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/watch"
-	"k8s.io/client-go/kubernetes"
-	"k8s.io/client-go/tools/clientcmd"
 )
 
 // SchedulerOptions size the scheduler benchmark.
@@ -60,25 +58,11 @@ func Scheduler(ctx context.Context, o SchedulerOptions) (*SchedulerReport, error
 		return nil, err
 	}
 	defer os.RemoveAll(tmp)
-	srv, err := startServer(o.Binary, filepath.Join(tmp, "data"), "--disable-scheduler")
+	srv, cs, err := startReadyServer(ctx, o.Binary, filepath.Join(tmp, "data"), "--disable-scheduler")
 	if err != nil {
 		return nil, err
 	}
 	defer srv.stop()
-	rctx, cancel := context.WithTimeout(ctx, 60*time.Second)
-	defer cancel()
-	if _, err := srv.waitReady(rctx); err != nil {
-		return nil, err
-	}
-	cfg, err := clientcmd.BuildConfigFromFlags("", srv.kubeconfig())
-	if err != nil {
-		return nil, err
-	}
-	cfg.QPS, cfg.Burst = -1, -1
-	cs, err := kubernetes.NewForConfig(cfg)
-	if err != nil {
-		return nil, err
-	}
 	if err := parallel(o.Clients, o.Nodes, func(i int) error {
 		_, err := cs.CoreV1().Nodes().Create(ctx, benchNode(i), metav1.CreateOptions{})
 		return err

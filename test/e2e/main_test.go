@@ -8,7 +8,6 @@
 package e2e
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"crypto/tls"
@@ -334,22 +333,7 @@ func (s *orcaServer) Kill() {
 }
 
 // LogTail returns the last n lines of the server's log.
-func (s *orcaServer) LogTail(n int) string {
-	data, err := os.ReadFile(s.log.Name())
-	if err != nil {
-		return err.Error()
-	}
-	var lines []string
-	sc := bufio.NewScanner(bytes.NewReader(data))
-	sc.Buffer(make([]byte, 1<<20), 1<<20)
-	for sc.Scan() {
-		lines = append(lines, sc.Text())
-	}
-	if len(lines) > n {
-		lines = lines[len(lines)-n:]
-	}
-	return strings.Join(lines, "\n")
-}
+func (s *orcaServer) LogTail(n int) string { return fileTail(s.log.Name(), n) }
 
 // startOrcaT starts a server for one test; it is stopped when the test ends
 // and its log is printed if the test failed.
