@@ -116,6 +116,9 @@ func Run(ctx context.Context, cfg Config) error {
 			cfg.Logger.Error("kubelet server", "err", err)
 		}
 	}()
+	if err := startNetworking(ctx, cfg, client); err != nil {
+		return err
+	}
 	cfg.Logger.Info("node agent running", "node", cfg.NodeName, "ip", cfg.NodeIP, "runtime", endpoint, "kubeletPort", ln.Addr().(*net.TCPAddr).Port)
 	return kl.Run(ctx)
 }

@@ -72,7 +72,10 @@ func (s *Server) bootstrap(ctx context.Context) error {
 			return err
 		}
 	}
-	return s.ensureKubernetesService(ctx)
+	if err := s.ensureKubernetesService(ctx); err != nil {
+		return err
+	}
+	return s.ensureAddons(ctx)
 }
 
 func ignoreExists(_ runtime.Object, err error) error {
