@@ -18,6 +18,7 @@ import (
 	"k8s.io/client-go/tools/clientcmd"
 
 	"orca/internal/agent"
+	"orca/internal/network"
 )
 
 // agentFlags are the node agent's flags, shared by `orca agent` and `orca up`.
@@ -70,7 +71,7 @@ func (a *agentFlags) add(f *pflag.FlagSet, dataDir string) {
 	f.StringVar(&a.cfg.CNIBinDir, "cni-bin-dir", "", "directory of the CNI plugins (default: /usr/lib/cni or /opt/cni/bin)")
 	f.StringVar(&a.cfg.CNIConfDir, "cni-conf-dir", "", "directory for the CNI configuration (default: <agent-data-dir>/cni/net.d)")
 	f.IntVar(&a.cfg.KubeletPort, "kubelet-port", 10250, "port of the kubelet's HTTPS server (logs, exec, stats)")
-	f.StringVar(&a.clusterDNS, "cluster-dns", "", "comma-separated cluster DNS server IPs for pods with dnsPolicy ClusterFirst")
+	f.StringVar(&a.clusterDNS, "cluster-dns", "", "comma-separated cluster DNS server IPs for pods with dnsPolicy ClusterFirst (default: the 10th address of the Service CIDR, the kube-dns Service)")
 	f.StringVar(&a.cfg.ClusterDomain, "cluster-domain", "cluster.local", "the cluster's DNS domain")
 	f.IntVar(&a.cfg.Simulate, "simulate", 0, "run this many virtual nodes on the simulated runtime (agent: instead of a real node; up: besides it)")
 }
@@ -140,5 +141,8 @@ With --simulate N it runs N virtual nodes on the simulated runtime instead.`,
 	creds.add(f)
 	f.StringVar(&logLevel, "log-level", "info", "debug, info, warn or error")
 	a.add(f, "/var/lib/orca")
+	// `orca up` takes these two from its server flags of the same names.
+	f.StringVar(&a.cfg.ServiceCIDR, "service-cluster-ip-range", network.DefaultServiceCIDR, "the server's Service CIDR (for the Service proxy and the default --cluster-dns)")
+	f.StringVar(&a.cfg.ClusterCIDR, "cluster-cidr", network.DefaultClusterCIDR, "the cluster's pod CIDR (nodes' pod CIDRs are inside it)")
 	return cmd
 }

@@ -37,6 +37,7 @@ With --simulate N, N virtual nodes join besides it.`,
 				a.cfg.Labels = map[string]string{}
 			}
 			a.cfg.Labels["node-role.kubernetes.io/control-plane"] = ""
+			a.cfg.ServiceCIDR, a.cfg.ClusterCIDR = cfg.ServiceClusterIPRange, sf.controllers.ClusterCIDR
 			return runServer(cfg, sched, sf.controllerOptions(), func(ctx context.Context, s *apiserver.Server) {
 				runAgents(ctx, s, a.cfg)
 			})

@@ -49,6 +49,10 @@ type Config struct {
 	KubeletPort   int
 	ClusterDNS    []string
 	ClusterDomain string
+	// ServiceCIDR and ClusterCIDR are the server's Service and pod ranges
+	// (empty: orca's defaults).
+	ServiceCIDR string
+	ClusterCIDR string
 
 	// Simulate > 0 runs that many virtual nodes on the simulated runtime.
 	Simulate int
@@ -80,6 +84,9 @@ func Run(ctx context.Context, cfg Config) error {
 	}
 	if cfg.NodeIP == nil {
 		cfg.NodeIP = nodeIP()
+	}
+	if err := cfg.networkDefaults(); err != nil {
+		return err
 	}
 	if cfg.CNIConfDir == "" {
 		cfg.CNIConfDir = filepath.Join(cfg.DataDir, "cni", "net.d")
