@@ -37,7 +37,7 @@ func benchCmd() *cobra.Command {
 	f.IntVar(&o.WritesPerUser, "writes", 100, "ConfigMaps each client creates")
 	f.IntVar(&o.Watchers, "watchers", 1000, "concurrent pod watchers")
 	f.IntVar(&o.WatchWrites, "watch-writes", 100, "pods created while watched")
-	cmd.AddCommand(api, benchSchedulerCmd(), benchPodsCmd(), benchNodesCmd(), benchControllersCmd())
+	cmd.AddCommand(api, benchSchedulerCmd(), benchPodsCmd(), benchNodesCmd(), benchControllersCmd(), benchIngressCmd())
 	return cmd
 }
 
@@ -150,5 +150,29 @@ func benchControllersCmd() *cobra.Command {
 	f.IntVar(&o.Replicas, "replicas", 10000, "replicas of the Deployment")
 	f.DurationVar(&o.Timeout, "timeout", 10*time.Minute, "longest wait for the creation, and for the rollout")
 	f.BoolVar(&o.Keep, "keep", false, "keep the temporary directory with the server and agent logs")
+	f.StringVar(&o.ProfileDir, "profile-dir", "", "save the server's CPU profile of the creation and its heap profile after it in this directory")
+	return cmd
+}
+
+func benchIngressCmd() *cobra.Command {
+	o := bench.IngressOptions{}
+	cmd := &cobra.Command{
+		Use:   "ingress",
+		Short: "Requests/s to a local backend through the ingress handler vs directly (target >= 70%)",
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			rep, err := bench.Ingress(cmd.Context(), o)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintln(cmd.OutOrStdout(), "orca bench ingress")
+			rep.Print(cmd.OutOrStdout())
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.IntVar(&o.Clients, "clients", 32, "concurrent keep-alive clients")
+	f.DurationVar(&o.Duration, "duration", 3*time.Second, "measured time per round, each way")
+	f.IntVar(&o.Rounds, "rounds", 3, "rounds, alternating direct and through the ingress")
+	f.IntVar(&o.Body, "body", 256, "response body bytes")
 	return cmd
 }

@@ -80,7 +80,15 @@ func FuzzPatch(f *testing.F) {
 		cur := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "a", Namespace: "default", Labels: map[string]string{"l": "1"}}, Data: map[string]string{"k": "v"}}
 		cur.SetGroupVersionKind(corev1.SchemeGroupVersion.WithKind("ConfigMap"))
 		w := httptest.NewRecorder()
-		_, err := s.applyPatch(w, cmRes, pts[int(pt)%len(pts)], cur, patch, "Strict")
+		typ := pts[int(pt)%len(pts)]
+		if typ != types.JSONPatchType {
+			var err error
+			if patch, err = toJSON(patch); err != nil {
+				checkClientError(t, err)
+				return
+			}
+		}
+		_, err := s.applyPatch(w, cmRes, typ, cur, patch, "Strict")
 		checkClientError(t, err)
 	})
 }

@@ -22,10 +22,11 @@ func (s *Server) setupOpenAPI(all []*registry.Resource) error {
 		return fmt.Errorf("openapi: %w", err)
 	}
 	s.openapi = docs
-	tc, err := managedfields.NewTypeConverter(docs.Definitions(), false)
+	validating, err := managedfields.NewTypeConverter(docs.Definitions(), false)
 	if err != nil {
 		return fmt.Errorf("openapi type converter: %w", err)
 	}
+	tc := newTrustedTypeConverter(validating)
 	for _, r := range all {
 		if r.Storage != nil {
 			continue // managed fields are tracked at the storage version

@@ -1,7 +1,9 @@
 package apiserver
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 
@@ -39,6 +41,13 @@ func (s *Server) handlePatch(w http.ResponseWriter, r *http.Request, sv *served,
 		s.handleApply(w, r, sv, ns, name, sub, patch, opts)
 		return
 	}
+	if pt != types.JSONPatchType {
+		// Once, not on every compare-and-swap retry.
+		if patch, err = toJSON(patch); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+	}
 	out, _, err := sv.rest.Update(r.Context(), ns, name, sub, func(_ context.Context, cur runtime.Object) (runtime.Object, error) {
 		return s.applyPatch(w, sv.res, pt, cur, patch, policy)
 	}, opts)
@@ -69,16 +78,10 @@ func (s *Server) applyPatch(w http.ResponseWriter, res *registry.Resource, pt ty
 			return nil, apierrors.NewGenericServerResponse(http.StatusUnprocessableEntity, "", res.GR(), "", err.Error(), 0, false)
 		}
 	case types.MergePatchType:
-		if patch, err = toJSON(patch); err != nil {
-			return nil, err
-		}
 		if patched, err = jsonpatch.MergePatch(curJSON, patch); err != nil {
 			return nil, apierrors.NewBadRequest(err.Error())
 		}
 	case types.StrategicMergePatchType:
-		if patch, err = toJSON(patch); err != nil {
-			return nil, err
-		}
 		if patched, err = strategicpatch.StrategicMergePatch(curJSON, patch, res.New()); err != nil {
 			return nil, apierrors.NewBadRequest(err.Error())
 		}
@@ -86,8 +89,12 @@ func (s *Server) applyPatch(w http.ResponseWriter, res *registry.Resource, pt ty
 	return s.decodeInto(w, s.codecs.strictJSON, patched, res, policy)
 }
 
-// toJSON accepts a patch body and checks it is a JSON object.
+// toJSON accepts a patch body and checks it is a JSON object. Clients send
+// JSON (checked without decoding it); YAML is accepted as well.
 func toJSON(patch []byte) ([]byte, error) {
+	if t := bytes.TrimLeft(patch, " \t\r\n"); len(t) > 0 && t[0] == '{' && json.Valid(t) {
+		return patch, nil
+	}
 	var v map[string]any
 	if err := yaml.Unmarshal(patch, &v); err != nil {
 		return nil, apierrors.NewBadRequest(fmt.Sprintf("error decoding patch: %v", err))

@@ -4,7 +4,9 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net/url"
 	"os"
+	"path/filepath"
 	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
@@ -23,7 +25,11 @@ type ControllersOptions struct {
 	Replicas int // of the one Deployment
 	Timeout  time.Duration
 	Keep     bool
-	Progress io.Writer
+	// ProfileDir, when set, receives the server's CPU profile of the
+	// creation phase (server-create.cpu.pprof) and its heap profile once
+	// every replica is available (server-created.heap.pprof).
+	ProfileDir string
+	Progress   io.Writer
 }
 
 // ControllersReport holds the results.
@@ -34,12 +40,15 @@ type ControllersReport struct {
 	Create, FirstPod time.Duration
 	// Rollout: template change to the rollout complete (what `kubectl
 	// rollout status` waits for: all updated, none old, all available).
-	Rollout     time.Duration
-	Server      procStatus // after the rollout
-	Agent       procStatus
-	CreateReqs  []requestRate
-	RolloutReqs []requestRate
-	Dir         string
+	Rollout time.Duration
+	// CPU time of the server and the agent during the creation and the
+	// rollout.
+	CreateCPU, RolloutCPU cpuTimes
+	Server                procStatus // after the rollout
+	Agent                 procStatus
+	CreateReqs            []requestRate
+	RolloutReqs           []requestRate
+	Dir                   string
 }
 
 func (r ControllersReport) Print(w io.Writer) {
@@ -48,9 +57,11 @@ func (r ControllersReport) Print(w io.Writer) {
 	fmt.Fprintf(w, "  create -> first pod:            %v\n", ms(r.FirstPod))
 	fmt.Fprintf(w, "  create -> all available:        %v (%.0f pods/s)\n", ms(r.Create), float64(r.Replicas)/r.Create.Seconds())
 	printReqs(w, r.CreateReqs, r.Replicas)
+	r.CreateCPU.print(w, r.Create, r.Replicas)
 	if r.Rollout > 0 {
 		fmt.Fprintf(w, "  rolling update -> complete:     %v (%.0f pods replaced/s)\n", ms(r.Rollout), float64(r.Replicas)/r.Rollout.Seconds())
 		printReqs(w, r.RolloutReqs, r.Replicas)
+		r.RolloutCPU.print(w, r.Rollout, r.Replicas)
 	}
 	fmt.Fprintf(w, "  server RSS after:               %.1f MiB (anonymous %.1f, peak %.1f)\n", mib(r.Server.VmRSS), mib(r.Server.RssAnon), mib(r.Server.VmHWM))
 	fmt.Fprintf(w, "  agent RSS after:                %.1f MiB (anonymous %.1f)\n", mib(r.Agent.VmRSS), mib(r.Agent.RssAnon))
@@ -107,6 +118,10 @@ func Controllers(ctx context.Context, o ControllersOptions) (rep *ControllersRep
 	}
 	firstPod := make(chan time.Time, 1)
 	go watchFirstPod(ctx, cs, firstPod)
+	cpu0 := readCPU(srv.cmd.Process.Pid, agent.cmd.Process.Pid)
+	if o.ProfileDir != "" {
+		go saveProfile(ctx, cs, "/debug/pprof/profile?seconds=30", filepath.Join(o.ProfileDir, "server-create.cpu.pprof"), progress)
+	}
 	start := time.Now()
 	d, err := cs.AppsV1().Deployments("default").Create(ctx, benchDeployment(o.Replicas), metav1.CreateOptions{})
 	if err != nil {
@@ -116,6 +131,11 @@ func Controllers(ctx context.Context, o ControllersOptions) (rep *ControllersRep
 		return rep, fmt.Errorf("create: %w", err)
 	}
 	rep.Create = time.Since(start)
+	cpu1 := readCPU(srv.cmd.Process.Pid, agent.cmd.Process.Pid)
+	rep.CreateCPU = cpu1.sub(cpu0)
+	if o.ProfileDir != "" {
+		saveProfile(ctx, cs, "/debug/pprof/heap?gc=1", filepath.Join(o.ProfileDir, "server-created.heap.pprof"), progress)
+	}
 	select {
 	case t := <-firstPod:
 		rep.FirstPod = t.Sub(start)
@@ -137,6 +157,7 @@ func Controllers(ctx context.Context, o ControllersOptions) (rep *ControllersRep
 		return rep, fmt.Errorf("rollout: %w", err)
 	}
 	rep.Rollout = time.Since(start)
+	rep.RolloutCPU = readCPU(srv.cmd.Process.Pid, agent.cmd.Process.Pid).sub(cpu1)
 	m2, err := scrapeRequests(ctx, cs)
 	if err != nil {
 		return rep, err
@@ -216,4 +237,42 @@ func rolledOut(d *appsv1.Deployment) bool {
 	want := *d.Spec.Replicas
 	s := d.Status
 	return s.ObservedGeneration >= d.Generation && s.UpdatedReplicas == want && s.Replicas == want && s.AvailableReplicas == want
+}
+
+// cpuTimes is the CPU time (user + system) the server and the agent used.
+type cpuTimes struct{ Server, Agent time.Duration }
+
+func readCPU(server, agent int) cpuTimes {
+	s, _, _ := procCPUAndRSS(server)
+	a, _, _ := procCPUAndRSS(agent)
+	return cpuTimes{Server: s, Agent: a}
+}
+
+func (c cpuTimes) sub(o cpuTimes) cpuTimes {
+	return cpuTimes{Server: c.Server - o.Server, Agent: c.Agent - o.Agent}
+}
+
+func (c cpuTimes) print(w io.Writer, wall time.Duration, pods int) {
+	per := func(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) / float64(pods) }
+	fmt.Fprintf(w, "    CPU meanwhile: server %.1f s (%.2f cores, %.2f ms/pod), agent %.1f s (%.2f cores, %.2f ms/pod)\n",
+		c.Server.Seconds(), c.Server.Seconds()/wall.Seconds(), per(c.Server),
+		c.Agent.Seconds(), c.Agent.Seconds()/wall.Seconds(), per(c.Agent))
+}
+
+// saveProfile fetches a pprof profile from the server into file.
+func saveProfile(ctx context.Context, cs kubernetes.Interface, path, file string, progress func(string, ...any)) {
+	u, _ := url.Parse(path)
+	req := cs.CoreV1().RESTClient().Get().AbsPath(u.Path)
+	for k, v := range u.Query() {
+		req = req.Param(k, v[0])
+	}
+	data, err := req.DoRaw(ctx)
+	if err == nil {
+		err = os.WriteFile(file, data, 0o644)
+	}
+	if err != nil {
+		progress("profile %s: %v", path, err)
+		return
+	}
+	progress("profile saved: %s", file)
 }

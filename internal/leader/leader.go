@@ -26,8 +26,11 @@ type Config struct {
 }
 
 // Run calls lead with a context that ends when the Lease is lost, and
-// returns once ctx ends. lead runs at most once: a replica that lost its
-// Lease stops leading until restarted, as upstream's components exit.
+// returns once ctx ends. A replica that loses its Lease (an overloaded
+// server can miss its renew deadline) waits for lead to return, then
+// campaigns again: upstream's components exit and are restarted by their
+// supervisor, but here the scheduler and controllers live inside the
+// server, which must not go on without them.
 func Run(ctx context.Context, client kubernetes.Interface, c Config, lead func(context.Context)) {
 	if c.Identity == "" {
 		host, _ := os.Hostname()
@@ -36,20 +39,35 @@ func Run(ctx context.Context, client kubernetes.Interface, c Config, lead func(c
 	if c.LeaseDuration == 0 {
 		c.LeaseDuration, c.RenewDeadline, c.RetryPeriod = 15*time.Second, 10*time.Second, 2*time.Second
 	}
+	for ctx.Err() == nil {
+		campaign(ctx, client, c, lead)
+	}
+}
+
+// campaign leads at most once and returns after lead has returned.
+func campaign(ctx context.Context, client kubernetes.Interface, c Config, lead func(context.Context)) {
 	lock := &resourcelock.LeaseLock{
 		LeaseMeta:  metav1.ObjectMeta{Namespace: "kube-system", Name: c.Lease},
 		Client:     client.CoordinationV1(),
 		LockConfig: resourcelock.ResourceLockConfig{Identity: c.Identity},
 	}
+	led := make(chan struct{})
 	leaderelection.RunOrDie(ctx, leaderelection.LeaderElectionConfig{
 		Lock: lock, ReleaseOnCancel: true, Name: c.Lease,
 		LeaseDuration: c.LeaseDuration, RenewDeadline: c.RenewDeadline, RetryPeriod: c.RetryPeriod,
 		Callbacks: leaderelection.LeaderCallbacks{
 			OnStartedLeading: func(ctx context.Context) {
+				defer close(led)
 				slog.Info("leading", "lease", c.Lease, "identity", c.Identity)
 				lead(ctx)
 			},
 			OnStoppedLeading: func() { slog.Info("lost the lease", "lease", c.Lease, "identity", c.Identity) },
 		},
 	})
+	// RunOrDie returns before acquiring the Lease only when ctx ends; any
+	// other return means it led and lost, and lead (run in a goroutine of
+	// its own) must finish before the next campaign starts another.
+	if ctx.Err() == nil {
+		<-led
+	}
 }
