@@ -48,7 +48,7 @@ func statusWrite() (live, updated *corev1.Pod) {
 		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "Pod"},
 		ObjectMeta: metav1.ObjectMeta{Name: "p", Namespace: "ns", Labels: map[string]string{"app": "a"}},
 		Spec: corev1.PodSpec{NodeName: "n1", Containers: []corev1.Container{{Name: "c", Image: "i",
-			Env: []corev1.EnvVar{{Name: "A", Value: "1"}, {Name: "A", Value: "2"}}, // duplicate keys are allowed
+			Env:   []corev1.EnvVar{{Name: "A", Value: "1"}, {Name: "A", Value: "2"}}, // duplicate keys are allowed
 			Ports: []corev1.ContainerPort{{ContainerPort: 80, Protocol: corev1.ProtocolTCP}}}}},
 		Status: corev1.PodStatus{Phase: corev1.PodPending},
 	}

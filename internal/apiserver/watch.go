@@ -153,7 +153,7 @@ func (ws *watchStream) send(e storage.WatchEvent) bool {
 	if e.Type == watch.Bookmark {
 		return ws.bookmark(e.RV, false)
 	}
-	obj := e.Object.Obj
+	obj := e.Object.Get()
 	if ws.sv.fromStorage != nil || ws.t.As != "" {
 		o := obj
 		if ws.sv.fromStorage != nil {

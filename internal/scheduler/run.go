@@ -15,6 +15,7 @@ import (
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/record"
 
+	"orca/internal/cachetrim"
 	"orca/internal/leader"
 	"orca/internal/scheduler/config"
 	"orca/internal/scheduler/framework"
@@ -74,7 +75,7 @@ func runScheduler(ctx context.Context, client kubernetes.Interface, o Options) e
 	broadcaster.StartRecordingToSink(&typedcorev1.EventSinkImpl{Interface: client.CoreV1().Events("")})
 	defer broadcaster.Shutdown()
 	recorder := broadcaster.NewRecorder(scheme.Scheme, corev1.EventSource{Component: DefaultSchedulerName})
-	factory := informers.NewSharedInformerFactory(client, 0)
+	factory := informers.NewSharedInformerFactoryWithOptions(client, 0, informers.WithTransform(cachetrim.StripManagedFields))
 	fwk, err := framework.New(o.Plugins(newVolumeLister(factory)), rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 0)))
 	if err != nil {
 		return fmt.Errorf("scheduler profile: %w", err)

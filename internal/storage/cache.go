@@ -216,6 +216,8 @@ func (c *cacher) apply(evs []*clientv3.Event) {
 			}
 			e.typ = watch.Deleted
 			e.cur = prev.withRV(rv)
+			e.cur.obj.supersede()
+			prev.obj.supersede()
 			delete(c.objs, key)
 		} else {
 			cur, err := c.newEntry(key, ev.Kv.Value, ev.Kv.ModRevision)
@@ -229,6 +231,9 @@ func (c *cacher) apply(evs []*clientv3.Event) {
 			}
 			e.cur = cur
 			c.objs[key] = cur
+			if prev != nil {
+				prev.obj.supersede()
+			}
 		}
 		c.pushLocked(e)
 		batch = append(batch, e)
@@ -240,7 +245,7 @@ func (c *cacher) apply(evs []*clientv3.Event) {
 }
 
 func (e *entry) withRV(rv uint64) *entry {
-	obj := e.obj.Obj.DeepCopyObject()
+	obj := e.obj.Get().DeepCopyObject()
 	_ = setRV(obj, rv)
 	return &entry{key: e.key, obj: newObject(obj), labels: e.labels, fields: e.fields}
 }
@@ -261,6 +266,22 @@ func (c *cacher) pushLocked(e *event) {
 	}
 	c.events[(c.head+c.n)%len(c.events)] = e
 	c.n++
+	if c.n > compactBehind {
+		c.events[(c.head+c.n-1-compactBehind)%len(c.events)].compact(c.s)
+	}
+}
+
+// compactBehind is how many events back from the newest superseded
+// versions are compacted: far enough that watchers keeping up have sent
+// them, near enough that churn does not pile decoded versions up.
+var compactBehind = 4096
+
+// compact shrinks the versions only the event window holds.
+func (e *event) compact(s *Store) {
+	e.cur.obj.compact(s)
+	if e.prev != nil {
+		e.prev.obj.compact(s)
+	}
 }
 
 func (c *cacher) growLocked() {

@@ -3,7 +3,6 @@ package storage
 import (
 	"context"
 	"sort"
-	"sync"
 	"time"
 
 	clientv3 "go.etcd.io/etcd/client/v3"
@@ -12,36 +11,6 @@ import (
 
 // freshnessTimeout bounds how long a read waits for the cache to catch up.
 const freshnessTimeout = 3 * time.Second
-
-// Object is a cached object, shared by every reader and never modified,
-// with its encodings memoised so a watch event is serialised once per
-// content type however many watchers receive it.
-type Object struct {
-	Obj runtime.Object
-	mu  sync.Mutex
-	enc map[string][]byte
-}
-
-func newObject(obj runtime.Object) *Object { return &Object{Obj: obj} }
-
-// Encoded returns the bytes of the object in the encoding named id,
-// computing them with fn the first time.
-func (o *Object) Encoded(id string, fn func(runtime.Object) ([]byte, error)) ([]byte, error) {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	if b, ok := o.enc[id]; ok {
-		return b, nil
-	}
-	b, err := fn(o.Obj)
-	if err != nil {
-		return nil, err
-	}
-	if o.enc == nil {
-		o.enc = map[string][]byte{}
-	}
-	o.enc[id] = b
-	return b, nil
-}
 
 func (c *cacher) waitReady(ctx context.Context) error {
 	select {
@@ -66,7 +35,7 @@ func (c *cacher) get(ctx context.Context, key string, rv uint64) (runtime.Object
 	if e == nil {
 		return nil, c.s.notFound(key)
 	}
-	return e.obj.Obj, nil
+	return e.obj.Get(), nil
 }
 
 // list serves a list from memory once the cache has seen rv.
@@ -83,7 +52,7 @@ func (c *cacher) list(ctx context.Context, prefix string, p Predicate, rv uint64
 	c.mu.Unlock()
 	out := &ListResult{ResourceVersion: rv, Items: make([]runtime.Object, len(entries))}
 	for i, e := range entries {
-		out.Items[i] = e.obj.Obj
+		out.Items[i] = e.obj.Get()
 	}
 	return out, nil
 }

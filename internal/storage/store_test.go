@@ -279,7 +279,7 @@ func TestWatchResumeAndSelectors(t *testing.T) {
 	if _, err := s.Delete(ctx, key, nil); err != nil {
 		t.Fatal(err)
 	}
-	if e := next(t, w3); e.Type != watch.Deleted || e.Object.Obj.(*corev1.ConfigMap).Name != "w" {
+	if e := next(t, w3); e.Type != watch.Deleted || e.Object.Get().(*corev1.ConfigMap).Name != "w" {
 		t.Fatalf("delete event: %+v", e)
 	}
 }
