@@ -22,6 +22,7 @@ import (
 	"k8s.io/client-go/tools/record"
 	"k8s.io/utils/clock"
 
+	"orca/internal/cachetrim"
 	"orca/internal/kubelet/cri"
 	"orca/internal/kubelet/prober"
 	"orca/internal/kubelet/volume"
@@ -181,7 +182,7 @@ func (k *Kubelet) Run(ctx context.Context) error {
 	podFactory := informers.NewSharedInformerFactoryWithOptions(k.client, 0,
 		informers.WithTweakListOptions(func(o *metav1.ListOptions) {
 			o.FieldSelector = fields.OneTermEqualSelector("spec.nodeName", k.cfg.NodeName).String()
-		}))
+		}), informers.WithTransform(cachetrim.StripManagedFields))
 	pods := podFactory.Core().V1().Pods().Informer()
 	reg, err := pods.AddEventHandler(cache.ResourceEventHandlerFuncs{
 		AddFunc:    func(o any) { k.podChanged(o.(*v1.Pod)) },
