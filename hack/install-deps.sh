@@ -13,6 +13,10 @@ command -v runc >/dev/null 2>&1 || need+=(runc)
 [ -x /usr/lib/cni/bridge ] || [ -x /opt/cni/bin/bridge ] || need+=(containernetworking-plugins)
 command -v nft >/dev/null 2>&1 || need+=(nftables)
 command -v iptables >/dev/null 2>&1 || need+=(iptables)
+# iproute2 (ip) and util-linux (nsenter): the agent's routes and the
+# multi-node test's network namespaces.
+command -v ip >/dev/null 2>&1 || need+=(iproute2)
+command -v nsenter >/dev/null 2>&1 || need+=(util-linux)
 # busybox-static: the e2e tests build their container images from it.
 [ -x /bin/busybox ] || need+=(busybox-static)
 

@@ -15,8 +15,8 @@ go vet ./...
 
 step "unit tests"
 # Packages with concurrency run under the race detector; the rest plainly.
-race_pkgs=(./internal/storage/... ./internal/registry/... ./internal/scheduler/... ./internal/kubelet/... ./internal/controller/...)
-go test -count=1 $(go list ./internal/... ./cmd/... ./test/images/... | grep -v -e /internal/storage -e /internal/registry -e /internal/scheduler -e /internal/kubelet -e /internal/controller)
+race_pkgs=(./internal/storage/... ./internal/registry/... ./internal/scheduler/... ./internal/kubelet/... ./internal/controller/... ./internal/proxy/... ./internal/dns/... ./internal/ingress/... ./internal/network/... ./internal/leader/...)
+go test -count=1 $(go list ./internal/... ./cmd/... ./test/images/... | grep -v -e /internal/storage -e /internal/registry -e /internal/scheduler -e /internal/kubelet -e /internal/controller -e /internal/proxy -e /internal/dns -e /internal/ingress -e /internal/network -e /internal/leader)
 
 step "race tests: ${race_pkgs[*]}"
 go test -race -count=1 "${race_pkgs[@]}"
@@ -33,6 +33,9 @@ for f in FuzzDecodeBody FuzzPatch FuzzRequestInfoAndAccept; do
 done
 for f in $(grep -ho 'func Fuzz[A-Za-z]*' internal/registry/*_test.go 2>/dev/null | sed 's/func //'); do
 	go test -run '^$' -fuzz "^$f\$" -fuzztime "$FUZZTIME" ./internal/registry/
+done
+for f in FuzzServeDNS FuzzReverseIP; do
+	go test -run '^$' -fuzz "^$f\$" -fuzztime "$FUZZTIME" ./internal/dns/
 done
 echo
 echo "all tests passed"

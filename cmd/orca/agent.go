@@ -71,8 +71,12 @@ func (a *agentFlags) add(f *pflag.FlagSet, dataDir string) {
 	f.StringVar(&a.cfg.CNIBinDir, "cni-bin-dir", "", "directory of the CNI plugins (default: /usr/lib/cni or /opt/cni/bin)")
 	f.StringVar(&a.cfg.CNIConfDir, "cni-conf-dir", "", "directory for the CNI configuration (default: <agent-data-dir>/cni/net.d)")
 	f.IntVar(&a.cfg.KubeletPort, "kubelet-port", 10250, "port of the kubelet's HTTPS server (logs, exec, stats)")
+	f.StringVar(&a.cfg.CgroupRoot, "cgroup-root", "/", "cgroup under which pod cgroups go, as <cgroup-root>/kubepods (agents sharing a machine use different ones)")
 	f.StringVar(&a.clusterDNS, "cluster-dns", "", "comma-separated cluster DNS server IPs for pods with dnsPolicy ClusterFirst (default: the 10th address of the Service CIDR, the kube-dns Service)")
 	f.StringVar(&a.cfg.ClusterDomain, "cluster-domain", "cluster.local", "the cluster's DNS domain")
+	f.StringVar(&a.cfg.ClusterDNSListen, "cluster-dns-listen", "", `address:port of the node's cluster DNS, UDP and TCP (default: <node-ip>:53; "none": don't run it)`)
+	f.IntVar(&a.cfg.IngressHTTPPort, "ingress-http-port", 80, "port of the built-in ingress's HTTP listener on the node (0: none)")
+	f.IntVar(&a.cfg.IngressHTTPSPort, "ingress-https-port", 443, "port of the built-in ingress's HTTPS listener on the node (0: none)")
 	f.IntVar(&a.cfg.Simulate, "simulate", 0, "run this many virtual nodes on the simulated runtime (agent: instead of a real node; up: besides it)")
 }
 
@@ -110,7 +114,7 @@ func (a *agentFlags) finish() error {
 func agentCmd() *cobra.Command {
 	var a agentFlags
 	var creds credentials
-	var logLevel, dataDir string
+	var logLevel, dataDir, cpuProfile string
 	cmd := &cobra.Command{
 		Use:   "agent",
 		Short: "Run a node: the kubelet on containerd, joined to an orca server",
@@ -133,6 +137,11 @@ With --simulate N it runs N virtual nodes on the simulated runtime instead.`,
 			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
 			a.cfg.Logger = slog.Default()
+			stopProfile, err := startCPUProfile(cpuProfile)
+			if err != nil {
+				return err
+			}
+			defer stopProfile()
 			return agent.Run(ctx, a.cfg)
 		},
 	}
@@ -140,6 +149,7 @@ With --simulate N it runs N virtual nodes on the simulated runtime instead.`,
 	f.StringVar(&dataDir, "data-dir", "/var/lib/orca", "orca's data directory")
 	creds.add(f)
 	f.StringVar(&logLevel, "log-level", "info", "debug, info, warn or error")
+	f.StringVar(&cpuProfile, "cpu-profile", "", "write a CPU profile to this file until exit")
 	a.add(f, "/var/lib/orca")
 	// `orca up` takes these two from its server flags of the same names.
 	f.StringVar(&a.cfg.ServiceCIDR, "service-cluster-ip-range", network.DefaultServiceCIDR, "the server's Service CIDR (for the Service proxy and the default --cluster-dns)")

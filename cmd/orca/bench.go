@@ -37,7 +37,7 @@ func benchCmd() *cobra.Command {
 	f.IntVar(&o.WritesPerUser, "writes", 100, "ConfigMaps each client creates")
 	f.IntVar(&o.Watchers, "watchers", 1000, "concurrent pod watchers")
 	f.IntVar(&o.WatchWrites, "watch-writes", 100, "pods created while watched")
-	cmd.AddCommand(api, benchSchedulerCmd(), benchPodsCmd(), benchNodesCmd(), benchControllersCmd(), benchIngressCmd())
+	cmd.AddCommand(api, benchSchedulerCmd(), benchPodsCmd(), benchNodesCmd(), benchControllersCmd(), benchIngressCmd(), benchProxyCmd(), benchDNSCmd())
 	return cmd
 }
 
@@ -150,7 +150,7 @@ func benchControllersCmd() *cobra.Command {
 	f.IntVar(&o.Replicas, "replicas", 10000, "replicas of the Deployment")
 	f.DurationVar(&o.Timeout, "timeout", 10*time.Minute, "longest wait for the creation, and for the rollout")
 	f.BoolVar(&o.Keep, "keep", false, "keep the temporary directory with the server and agent logs")
-	f.StringVar(&o.ProfileDir, "profile-dir", "", "save the server's CPU profile of the creation and its heap profile after it in this directory")
+	f.StringVar(&o.ProfileDir, "profile-dir", "", "save the server's CPU profile of the creation, its heap profile after it and the agent's CPU profile in this directory")
 	return cmd
 }
 
@@ -174,5 +174,27 @@ func benchIngressCmd() *cobra.Command {
 	f.DurationVar(&o.Duration, "duration", 3*time.Second, "measured time per round, each way")
 	f.IntVar(&o.Rounds, "rounds", 3, "rounds, alternating direct and through the ingress")
 	f.IntVar(&o.Body, "body", 256, "response body bytes")
+	return cmd
+}
+
+func benchProxyCmd() *cobra.Command {
+	o := bench.ProxyOptions{}
+	cmd := &cobra.Command{
+		Use:   "proxy",
+		Short: "Service proxy: full nftables sync of S Services x E endpoints in a throwaway netns, then one endpoint change (target <= 100ms)",
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			rep, err := bench.Proxy(cmd.Context(), o)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintln(cmd.OutOrStdout(), "orca bench proxy")
+			rep.Print(cmd.OutOrStdout())
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.IntVar(&o.Services, "services", 1000, "Services")
+	f.IntVar(&o.Endpoints, "endpoints", 10, "endpoints per Service")
+	f.IntVar(&o.Changes, "changes", 20, "single-endpoint changes to time")
 	return cmd
 }

@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"path"
 	"path/filepath"
 	"strconv"
 
@@ -46,13 +47,24 @@ type Config struct {
 	CNIBinDir                string
 	CNIConfDir               string
 
-	KubeletPort   int
+	KubeletPort int
+	// CgroupRoot is the cgroup pods go under, in <CgroupRoot>/kubepods
+	// (upstream's --cgroup-root; empty: "/"). Agents sharing a machine
+	// (test hosts in network namespaces) use different ones to keep their
+	// pods' cgroups apart.
+	CgroupRoot    string
 	ClusterDNS    []string
 	ClusterDomain string
 	// ServiceCIDR and ClusterCIDR are the server's Service and pod ranges
 	// (empty: orca's defaults).
 	ServiceCIDR string
 	ClusterCIDR string
+	// ClusterDNSListen is the node-local cluster DNS's host:port ("": the
+	// node IP, port 53; "none": no DNS in this agent).
+	ClusterDNSListen string
+	// IngressHTTPPort and IngressHTTPSPort are the built-in ingress's
+	// ports on the node (0 turns a listener off).
+	IngressHTTPPort, IngressHTTPSPort int
 
 	// Simulate > 0 runs that many virtual nodes on the simulated runtime.
 	Simulate int
@@ -123,9 +135,11 @@ func Run(ctx context.Context, cfg Config) error {
 			cfg.Logger.Error("kubelet server", "err", err)
 		}
 	}()
-	if err := startNetworking(ctx, cfg, client); err != nil {
+	waitNetworking, err := startNetworking(ctx, cfg, client)
+	if err != nil {
 		return err
 	}
+	defer waitNetworking()
 	cfg.Logger.Info("node agent running", "node", cfg.NodeName, "ip", cfg.NodeIP, "runtime", endpoint, "kubeletPort", ln.Addr().(*net.TCPAddr).Port)
 	return kl.Run(ctx)
 }
@@ -147,7 +161,7 @@ func startRuntime(ctx context.Context, cfg Config) (endpoint, address string, st
 
 func kubeletConfig(cfg Config, client kubernetes.Interface, rt cri.Runtime) kubelet.Config {
 	capacity, allocatable := hostResources(cfg.DataDir)
-	confDir := cfg.CNIConfDir
+	confDir, ipamDir := cfg.CNIConfDir, filepath.Join(cfg.DataDir, "cni", "networks")
 	return kubelet.Config{
 		NodeName: cfg.NodeName,
 		Client:   client,
@@ -166,11 +180,11 @@ func kubeletConfig(cfg Config, client kubernetes.Interface, rt cri.Runtime) kube
 		},
 		RootDir:                  cfg.DataDir,
 		LogDir:                   filepath.Join(cfg.DataDir, "logs"),
-		CgroupRoot:               "/kubepods",
+		CgroupRoot:               path.Join("/", cfg.CgroupRoot, "kubepods"),
 		ClusterDNS:               cfg.ClusterDNS,
 		ClusterDomain:            cfg.ClusterDomain,
 		NodeLeaseDurationSeconds: cfg.NodeLeaseDurationSeconds,
-		OnPodCIDR:                func(cidr string) error { return network.WriteCNIConfig(confDir, cidr) },
+		OnPodCIDR:                func(cidr string) error { return network.WriteCNIConfig(confDir, cidr, ipamDir) },
 		Logger:                   cfg.Logger,
 	}
 }

@@ -8,6 +8,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	discoveryv1 "k8s.io/api/discovery/v1"
+	networkingv1 "k8s.io/api/networking/v1"
 	schedulingv1 "k8s.io/api/scheduling/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -49,7 +50,14 @@ func (s *Server) admissionChain() *admission.Chain {
 	tolerations := admission.DefaultTolerationSeconds{
 		NotReady: *s.cfg.DefaultNotReadyTolerationSeconds, Unreachable: *s.cfg.DefaultUnreachableTolerationSeconds,
 	}
-	return &admission.Chain{Mutating: []admission.Plugin{tolerations, priority}, Validating: []admission.Plugin{lifecycle}}
+	ingressClass := admission.DefaultIngressClass{List: func(ctx context.Context) ([]networkingv1.IngressClass, error) {
+		list, err := s.rest("networking.k8s.io", "ingressclasses").List(ctx, "", storage.ListOptions{ResourceVersion: "0"})
+		if err != nil {
+			return nil, err
+		}
+		return list.(*networkingv1.IngressClassList).Items, nil
+	}}
+	return &admission.Chain{Mutating: []admission.Plugin{tolerations, priority, ingressClass}, Validating: []admission.Plugin{lifecycle}}
 }
 
 func (s *Server) rest(group, resource string) *registry.REST {

@@ -26,8 +26,9 @@ type ControllersOptions struct {
 	Timeout  time.Duration
 	Keep     bool
 	// ProfileDir, when set, receives the server's CPU profile of the
-	// creation phase (server-create.cpu.pprof) and its heap profile once
-	// every replica is available (server-created.heap.pprof).
+	// creation phase (server-create.cpu.pprof), its heap profile once
+	// every replica is available (server-created.heap.pprof) and the
+	// agent's CPU profile of the whole run (agent.cpu.pprof).
 	ProfileDir string
 	Progress   io.Writer
 }
@@ -104,7 +105,11 @@ func Controllers(ctx context.Context, o ControllersOptions) (rep *ControllersRep
 	} else {
 		defer os.RemoveAll(tmp)
 	}
-	c, err := startSimCluster(ctx, o.Binary, tmp, o.Nodes, progress)
+	var agentArgs []string
+	if o.ProfileDir != "" {
+		agentArgs = []string{"--cpu-profile", filepath.Join(o.ProfileDir, "agent.cpu.pprof")}
+	}
+	c, err := startSimCluster(ctx, o.Binary, tmp, o.Nodes, progress, agentArgs...)
 	if err != nil {
 		return rep, err
 	}

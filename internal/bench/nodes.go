@@ -219,7 +219,7 @@ type simCluster struct {
 
 // startSimCluster starts a simCluster in dir and waits for its nodes to be
 // Ready; on error it stops what it started.
-func startSimCluster(ctx context.Context, bin, dir string, nodes int, progress func(string, ...any)) (*simCluster, error) {
+func startSimCluster(ctx context.Context, bin, dir string, nodes int, progress func(string, ...any), agentArgs ...string) (*simCluster, error) {
 	c := &simCluster{}
 	started := false
 	defer func() {
@@ -233,7 +233,7 @@ func startSimCluster(ctx context.Context, bin, dir string, nodes int, progress f
 	if c.srv, c.cs, err = startReadyServer(ctx, bin, filepath.Join(dir, "server"), "--cluster-cidr", "10.128.0.0/9", "--node-cidr-mask-size", "24"); err != nil {
 		return nil, err
 	}
-	if c.agent, err = startAgent(bin, filepath.Join(dir, "agent"), c.srv.kubeconfig(), "--simulate", strconv.Itoa(nodes)); err != nil {
+	if c.agent, err = startAgent(bin, filepath.Join(dir, "agent"), c.srv.kubeconfig(), append([]string{"--simulate", strconv.Itoa(nodes)}, agentArgs...)...); err != nil {
 		return nil, err
 	}
 	progress("waiting for %d virtual nodes to be Ready", nodes)

@@ -21,12 +21,17 @@ import (
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/record"
 
+	"orca/internal/cachetrim"
 	"orca/internal/controller/cronjob"
 	"orca/internal/controller/daemonset"
 	"orca/internal/controller/deployment"
 	"orca/internal/controller/deps"
 	"orca/internal/controller/disruption"
+	"orca/internal/controller/endpoints"
+	"orca/internal/controller/endpointslice"
+	"orca/internal/controller/endpointslicemirroring"
 	"orca/internal/controller/garbagecollector"
+	"orca/internal/controller/ingressstatus"
 	"orca/internal/controller/job"
 	"orca/internal/controller/namespace"
 	"orca/internal/controller/nodeipam"
@@ -34,6 +39,7 @@ import (
 	"orca/internal/controller/podgc"
 	"orca/internal/controller/replicaset"
 	"orca/internal/controller/serviceaccount"
+	"orca/internal/controller/servicelb"
 	"orca/internal/controller/statefulset"
 	"orca/internal/controller/ttlafterfinished"
 	"orca/internal/leader"
@@ -86,6 +92,11 @@ var controllers = []struct {
 	{"podgc", build(podgc.New)},
 	{"serviceaccount", build(serviceaccount.New)},
 	{"disruption", build(disruption.New)},
+	{"ingress-status", build(ingressstatus.New)},
+	{"endpointslice", build(endpointslice.New)},
+	{"endpoint", build(endpoints.New)},
+	{"endpointslicemirroring", build(endpointslicemirroring.New)},
+	{"servicelb", build(servicelb.New)},
 }
 
 // Names lists the controllers, in start order.
@@ -135,7 +146,7 @@ func run(ctx context.Context, cfg *rest.Config, client kubernetes.Interface, o O
 	broadcaster.StartRecordingToSink(&typedcorev1.EventSinkImpl{Interface: client.CoreV1().Events("")})
 	d := &deps.Deps{
 		Client: client, Dynamic: dyn, Metadata: meta,
-		Informers:         informers.NewSharedInformerFactory(client, 10*time.Hour),
+		Informers:         informers.NewSharedInformerFactoryWithOptions(client, 10*time.Hour, informers.WithTransform(cachetrim.StripManagedFields)),
 		MetadataInformers: metadatainformer.NewSharedInformerFactory(meta, 10*time.Hour),
 		Recorder: func(component string) record.EventRecorder {
 			return broadcaster.NewRecorder(scheme.Scheme, v1.EventSource{Component: component})

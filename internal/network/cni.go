@@ -1,5 +1,7 @@
 // Package network sets up the node's pod network: the CNI configuration the
-// runtime uses for every sandbox, from the node's pod CIDR.
+// runtime uses for every sandbox, from the node's pod CIDR; routes to the
+// other nodes' pod CIDRs via their addresses (host-gateway); masquerading of
+// pod traffic that leaves the cluster network (nftables table orca-network).
 package network
 
 import (
@@ -19,10 +21,24 @@ const ConfigFile = "10-orca.conflist"
 // CNIConfig is the network configuration list for a pod CIDR: a bridge
 // with host-local addresses from the CIDR (the bridge is the gateway) and
 // portmap for hostPort. The runtime adds loopback itself.
-func CNIConfig(podCIDR string) ([]byte, error) {
+//
+// host-local keeps its allocations in ipamDir (empty: its default,
+// /var/lib/cni/networks), so that agents sharing a machine (test hosts in
+// network namespaces) keep apart. The bridge does not masquerade: its
+// ipMasq would also hide pods' addresses from pods on other nodes; the
+// agent's orca-network table masquerades only traffic leaving the cluster.
+func CNIConfig(podCIDR, ipamDir string) ([]byte, error) {
 	_, n, err := net.ParseCIDR(podCIDR)
 	if err != nil {
 		return nil, fmt.Errorf("pod CIDR %q: %w", podCIDR, err)
+	}
+	ipam := map[string]any{
+		"type":   "host-local",
+		"ranges": [][]map[string]string{{{"subnet": n.String()}}},
+		"routes": []map[string]string{{"dst": defaultRoute(n)}},
+	}
+	if ipamDir != "" {
+		ipam["dataDir"] = ipamDir
 	}
 	conf := map[string]any{
 		"cniVersion": "1.0.0",
@@ -32,13 +48,9 @@ func CNIConfig(podCIDR string) ([]byte, error) {
 				"type":        "bridge",
 				"bridge":      Bridge,
 				"isGateway":   true,
-				"ipMasq":      true,
+				"ipMasq":      false,
 				"hairpinMode": true,
-				"ipam": map[string]any{
-					"type":   "host-local",
-					"ranges": [][]map[string]string{{{"subnet": n.String()}}},
-					"routes": []map[string]string{{"dst": defaultRoute(n)}},
-				},
+				"ipam":        ipam,
 			},
 			map[string]any{"type": "portmap", "capabilities": map[string]bool{"portMappings": true}},
 		},
@@ -55,8 +67,8 @@ func defaultRoute(n *net.IPNet) string {
 
 // WriteCNIConfig writes the configuration atomically into dir, where the
 // runtime watches for it.
-func WriteCNIConfig(dir, podCIDR string) error {
-	data, err := CNIConfig(podCIDR)
+func WriteCNIConfig(dir, podCIDR, ipamDir string) error {
+	data, err := CNIConfig(podCIDR, ipamDir)
 	if err != nil {
 		return err
 	}

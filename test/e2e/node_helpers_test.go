@@ -41,6 +41,8 @@ type nodeUp struct {
 	Port        int    // --secure-port
 	KubeletPort int    // --kubelet-port
 	LogPath     string // orca's own output, all runs appended
+	// IngressHTTPPort and IngressHTTPSPort are the ingress's ports on the node.
+	IngressHTTPPort, IngressHTTPSPort int
 
 	mu     sync.Mutex
 	cmd    *exec.Cmd
@@ -92,6 +94,12 @@ func startNodeUp(t *testing.T, dir string) *nodeUp {
 		DataDir: filepath.Join(dir, "data"), Port: port, KubeletPort: kport,
 		LogPath: filepath.Join(dir, "orca-up.log"),
 	}
+	if n.IngressHTTPPort, err = freePort(); err != nil {
+		t.Fatal(err)
+	}
+	if n.IngressHTTPSPort, err = freePort(); err != nil {
+		t.Fatal(err)
+	}
 	n.AgentDir = filepath.Join(n.DataDir, "agent")
 	if err := n.Start(); err != nil {
 		n.Kill()
@@ -131,7 +139,8 @@ func (n *nodeUp) Start() error {
 	}
 	fmt.Fprintf(logf, "=== start %s\n", time.Now().Format(time.RFC3339Nano))
 	args := []string{"up", "--data-dir", n.DataDir, "--secure-port", strconv.Itoa(n.Port),
-		"--kubelet-port", strconv.Itoa(n.KubeletPort), "--bind-address", "127.0.0.1"}
+		"--kubelet-port", strconv.Itoa(n.KubeletPort), "--bind-address", "127.0.0.1",
+		"--ingress-http-port", strconv.Itoa(n.IngressHTTPPort), "--ingress-https-port", strconv.Itoa(n.IngressHTTPSPort)}
 	cmd := exec.Command(orcaBin, args...)
 	cmd.Stdout, cmd.Stderr = logf, logf
 	cmd.Env = envWith(map[string]string{"KUBECONFIG": ""})

@@ -5,6 +5,7 @@
 //	/healthz      200, or 500 once /tmp/unhealthy exists
 //	/env/NAME     the value of environment variable NAME
 //	/file?path=P  the content of file P
+//	/remote       the client's address as the server sees it (IP, no port)
 //
 // On SIGTERM it keeps serving for $SHUTDOWN_DELAY (a Go duration or
 // seconds), then exits 0.
@@ -13,6 +14,7 @@ package main
 import (
 	"fmt"
 	"log"
+	"net"
 	"net/http"
 	"os"
 	"os/signal"
@@ -32,6 +34,7 @@ func main() {
 	http.HandleFunc("/healthz", healthz)
 	http.HandleFunc("/env/", env)
 	http.HandleFunc("/file", file)
+	http.HandleFunc("/remote", remote)
 	log.Printf("server %s listening on :%s", os.Getenv("VERSION"), port)
 	log.Fatal(http.ListenAndServe(":"+port, nil))
 }
@@ -73,6 +76,16 @@ func file(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Write(data)
+}
+
+// remote tells a client which source address reached the pod: the test of
+// whether pod traffic was masqueraded on its way.
+func remote(w http.ResponseWriter, r *http.Request) {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		host = r.RemoteAddr
+	}
+	fmt.Fprintln(w, host)
 }
 
 // shutdownOnSignal exits after SHUTDOWN_DELAY once SIGTERM or SIGINT

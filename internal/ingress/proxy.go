@@ -1,0 +1,110 @@
+package ingress
+
+import (
+	"context"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httputil"
+	"sync"
+	"sync/atomic"
+)
+
+// Handler routes each request by the current Table and proxies it to one
+// endpoint of the matched backend. Upgrades (WebSocket) are passed through
+// as a two-way byte stream. Streaming responses (no Content-Length, i.e.
+// chunked, or text/event-stream) are flushed to the client as soon as the
+// backend writes them; a response of known length goes through the
+// server's write buffer (nginx buffers whole responses by default).
+type Handler struct {
+	table atomic.Pointer[Table]
+	proxy *httputil.ReverseProxy
+	log   *slog.Logger
+}
+
+// backendKey carries the matched Backend from ServeHTTP to the balancer.
+type backendKey struct{}
+
+// NewHandler makes a handler serving an empty table (everything 404)
+// until the first Swap.
+func NewHandler(log *slog.Logger) *Handler {
+	if log == nil {
+		log = slog.Default()
+	}
+	h := &Handler{log: log}
+	h.table.Store(&Table{})
+	h.proxy = &httputil.ReverseProxy{
+		Rewrite:   rewrite,
+		Transport: newBalancer(),
+		// 0: the proxy flushes streaming responses immediately by itself;
+		// flushing every write of the others would cost a syscall each.
+		FlushInterval: 0,
+		BufferPool:    bufferPool{},
+		ErrorHandler:  h.proxyError,
+		ErrorLog:      slog.NewLogLogger(log.Handler(), slog.LevelDebug),
+	}
+	return h
+}
+
+// Swap makes t the table new requests are routed by. Requests in flight
+// keep the table (and the backend) they started with.
+func (h *Handler) Swap(t *Table) { h.table.Store(t) }
+
+// Table is the current routing table.
+func (h *Handler) Table() *Table { return h.table.Load() }
+
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	b := h.table.Load().Route(requestHost(r.Host), routePath(r.URL.Path))
+	if b == nil {
+		// What ingress-nginx's default backend answers.
+		http.Error(w, "default backend - 404", http.StatusNotFound)
+		return
+	}
+	if len(b.Endpoints) == 0 {
+		http.Error(w, "503 Service Temporarily Unavailable: no ready endpoints for "+b.String(), http.StatusServiceUnavailable)
+		return
+	}
+	h.proxy.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), backendKey{}, b)))
+}
+
+// rewrite makes the request to the backend: same path, query and Host
+// (virtual hosts keep working behind the ingress), with the X-Forwarded-*
+// headers nginx sets. X-Forwarded-For gets the client appended to what it
+// already said; the others are set from this connection. The balancer
+// fills in the endpoint.
+func rewrite(pr *httputil.ProxyRequest) {
+	pr.Out.URL.Scheme = "http"
+	pr.Out.URL.Host = "endpoint"
+	pr.Out.Host = pr.In.Host
+	if prior, ok := pr.In.Header["X-Forwarded-For"]; ok {
+		pr.Out.Header["X-Forwarded-For"] = prior
+	}
+	pr.SetXForwarded()
+	if ip, _, err := net.SplitHostPort(pr.In.RemoteAddr); err == nil {
+		pr.Out.Header["X-Real-Ip"] = []string{ip}
+	}
+	if addr, ok := pr.In.Context().Value(http.LocalAddrContextKey).(net.Addr); ok {
+		if _, port, err := net.SplitHostPort(addr.String()); err == nil {
+			pr.Out.Header["X-Forwarded-Port"] = []string{port}
+		}
+	}
+}
+
+// proxyError answers 502 when no endpoint could be reached, as nginx
+// does. A client that went away gets nothing.
+func (h *Handler) proxyError(w http.ResponseWriter, r *http.Request, err error) {
+	if r.Context().Err() != nil {
+		return
+	}
+	b, _ := r.Context().Value(backendKey{}).(*Backend)
+	h.log.Debug("ingress: backend unreachable", "backend", b, "host", r.Host, "path", r.URL.Path, "err", err)
+	http.Error(w, "502 Bad Gateway", http.StatusBadGateway)
+}
+
+// bufferPool reuses the proxy's copy buffers.
+type bufferPool struct{}
+
+var buffers = sync.Pool{New: func() any { b := make([]byte, 32*1024); return &b }}
+
+func (bufferPool) Get() []byte  { return *buffers.Get().(*[]byte) }
+func (bufferPool) Put(b []byte) { buffers.Put(&b) }

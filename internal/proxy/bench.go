@@ -1,0 +1,133 @@
+package proxy
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"sort"
+	"syscall"
+	"time"
+
+	v1 "k8s.io/api/core/v1"
+	discovery "k8s.io/api/discovery/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/utils/ptr"
+)
+
+// BenchReport is the result of Bench.
+type BenchReport struct {
+	Services, Endpoints int
+	Chains              int           // chains in the table after the full sync
+	FullSync            time.Duration // first sync of everything into an empty table
+	FullCPU             time.Duration // CPU of the agent and nft during it
+	Change, ChangeCPU   []time.Duration
+}
+
+// Bench measures the proxy against a real table in a throwaway network
+// namespace: a full sync of services × endpoints, then changes of one
+// endpoint of one Service (each a partial sync, with rule generation).
+func Bench(ctx context.Context, services, endpoints, changes int) (*BenchReport, error) {
+	rep := &BenchReport{Services: services, Endpoints: endpoints}
+	ns := fmt.Sprintf("orca-proxy-bench-%d", os.Getpid())
+	err := inNetns(ns, [][]string{{"link", "set", "lo", "up"}}, func() error {
+		nft, err := newTable()
+		if err != nil {
+			return err
+		}
+		src := newStaticSource()
+		for i := 0; i < services; i++ {
+			s, sl := benchService(i, endpoints, 0)
+			src.set(s, sl)
+		}
+		p := Params{NodeName: "node-0", ServiceCIDR: "10.96.0.0/12", ClusterCIDR: "10.244.0.0/16"}
+		px := newProxier(p, nft, src, slog.New(slog.NewTextHandler(io.Discard, nil)))
+		px.flushUDP = func([]flowFilter) (uint, error) { return 0, nil }
+		start, cpu := time.Now(), cpuTime()
+		if err := px.sync(ctx, true); err != nil {
+			return err
+		}
+		rep.FullSync, rep.FullCPU = time.Since(start), cpuTime()-cpu
+		for _, r := range px.applied {
+			rep.Chains += len(r.chains)
+		}
+		for c := 1; c <= changes; c++ {
+			i := (c * 7919) % services
+			s, sl := benchService(i, endpoints, c)
+			px.changed(src.set(s, sl))
+			start, cpu := time.Now(), cpuTime()
+			if err := px.sync(ctx, false); err != nil {
+				return err
+			}
+			rep.Change = append(rep.Change, time.Since(start))
+			rep.ChangeCPU = append(rep.ChangeCPU, cpuTime()-cpu)
+			// The sync loop deletes emptied chains later, on its own.
+			px.deleteStaleChains(ctx, time.Now().Add(staleChainGrace))
+		}
+		return cleanup(ctx, nft)
+	})
+	return rep, err
+}
+
+// benchService is Service i with n endpoints; generation g replaces the
+// last endpoint by a new address, like a pod replaced by its Deployment.
+func benchService(i, n, g int) (*v1.Service, *discovery.EndpointSlice) {
+	name := fmt.Sprintf("svc-%d", i)
+	s := &v1.Service{
+		ObjectMeta: metav1.ObjectMeta{Namespace: "bench", Name: name},
+		Spec: v1.ServiceSpec{
+			Type: v1.ServiceTypeClusterIP, ClusterIP: fmt.Sprintf("10.96.%d.%d", 1+i/250, 1+i%250),
+			Ports: []v1.ServicePort{{Name: "http", Protocol: v1.ProtocolTCP, Port: 80}},
+		},
+	}
+	sl := &discovery.EndpointSlice{
+		ObjectMeta:  metav1.ObjectMeta{Namespace: "bench", Name: name + "-1", Labels: map[string]string{discovery.LabelServiceName: name}},
+		AddressType: discovery.AddressTypeIPv4,
+		Ports:       []discovery.EndpointPort{{Name: ptr.To("http"), Protocol: ptr.To(v1.ProtocolTCP), Port: ptr.To(int32(8080))}},
+	}
+	for e := 0; e < n; e++ {
+		k := i*n + e
+		if e == n-1 {
+			k += g * 100003
+		}
+		sl.Endpoints = append(sl.Endpoints, discovery.Endpoint{
+			Addresses: []string{fmt.Sprintf("10.%d.%d.%d", 128+(k>>16)%64, (k>>8)&255, k&255)},
+			NodeName:  ptr.To(fmt.Sprintf("node-%d", k%10)),
+		})
+	}
+	return s, sl
+}
+
+// cpuTime is the CPU used so far by this process and its finished
+// children (the nft commands): on a loaded machine wall time mostly
+// measures waiting for a CPU.
+func cpuTime() time.Duration {
+	var self, children syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &self)
+	_ = syscall.Getrusage(syscall.RUSAGE_CHILDREN, &children)
+	total := time.Duration(0)
+	for _, tv := range []syscall.Timeval{self.Utime, self.Stime, children.Utime, children.Stime} {
+		total += time.Duration(tv.Nano())
+	}
+	return total
+}
+
+// Print writes the report.
+func (r *BenchReport) Print(w io.Writer) {
+	fmt.Fprintf(w, "services %d × endpoints %d (%d chains)\n", r.Services, r.Endpoints, r.Chains)
+	fmt.Fprintf(w, "full sync:           wall %v, CPU %v\n", r.FullSync.Round(time.Millisecond), r.FullCPU.Round(time.Millisecond))
+	if len(r.Change) == 0 {
+		return
+	}
+	wall, cpu := sorted(r.Change), sorted(r.ChangeCPU)
+	fmt.Fprintf(w, "one endpoint change: wall p50 %v max %v, CPU p50 %v max %v (%d partial syncs; target <= 100ms)\n",
+		wall[len(wall)/2].Round(100*time.Microsecond), wall[len(wall)-1].Round(100*time.Microsecond),
+		cpu[len(cpu)/2].Round(100*time.Microsecond), cpu[len(cpu)-1].Round(100*time.Microsecond), len(wall))
+}
+
+func sorted(d []time.Duration) []time.Duration {
+	d = append([]time.Duration{}, d...)
+	sort.Slice(d, func(i, j int) bool { return d[i] < d[j] })
+	return d
+}

@@ -1,0 +1,64 @@
+package proxy
+
+// categorized are a Service port's endpoints sorted by use: cluster serves
+// Cluster traffic policy, local serves Local policy (this node's), and any
+// is true if the Service has a usable endpoint anywhere in the cluster.
+type categorized struct {
+	cluster, local []endpoint
+	any            bool
+}
+
+// categorize picks the endpoints traffic may go to, as kube-proxy does:
+// ready endpoints, or, only when there are none, endpoints that are
+// serving but terminating (so a rolling update does not drop connections
+// while the old pods drain).
+func categorize(sp *servicePort, eps []endpoint) categorized {
+	var c categorized
+	if sp.usesClusterEndpoints() {
+		c.cluster = usable(eps, func(endpoint) bool { return true })
+		c.any = len(c.cluster) > 0
+	}
+	if !sp.usesLocalEndpoints() {
+		return c
+	}
+	c.local = usable(eps, func(ep endpoint) bool { return ep.local })
+	if !c.any {
+		c.any = len(usable(eps, func(endpoint) bool { return true })) > 0
+	}
+	return c
+}
+
+// usable returns the ready endpoints among those keep selects, else the
+// serving terminating ones.
+func usable(eps []endpoint, keep func(endpoint) bool) []endpoint {
+	var ready, draining []endpoint
+	for _, ep := range eps {
+		switch {
+		case !keep(ep):
+		case ep.ready:
+			ready = append(ready, ep)
+		case ep.serving && ep.terminating:
+			draining = append(draining, ep)
+		}
+	}
+	if len(ready) > 0 {
+		return ready
+	}
+	return draining
+}
+
+// reachable lists the endpoints some chain of this node jumps to (each
+// once): they get endpoint chains.
+func (c categorized) reachable() []endpoint {
+	seen := map[string]bool{}
+	var out []endpoint
+	for _, list := range [][]endpoint{c.cluster, c.local} {
+		for _, ep := range list {
+			if !seen[ep.String()] {
+				seen[ep.String()] = true
+				out = append(out, ep)
+			}
+		}
+	}
+	return out
+}
