@@ -8,8 +8,9 @@ package ingressstatus
 import (
 	"context"
 	"log/slog"
-	"net"
-	"sort"
+	"net/netip"
+	"slices"
+
 	"time"
 
 	v1 "k8s.io/api/core/v1"
@@ -25,6 +26,7 @@ import (
 
 	"orca/internal/controller/deps"
 	"orca/internal/controller/loop"
+	"orca/internal/controller/servicelb"
 	"orca/internal/ingress"
 )
 
@@ -68,7 +70,7 @@ func New(d *deps.Deps) (*Controller, error) {
 	if _, err := nodeInf.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
 		AddFunc: all, DeleteFunc: all,
 		UpdateFunc: func(old, obj any) {
-			if address(old.(*v1.Node)) != address(obj.(*v1.Node)) {
+			if !slices.Equal(servicelb.NodeAddresses(old.(*v1.Node)), servicelb.NodeAddresses(obj.(*v1.Node))) {
 				c.enqueueAll()
 			}
 		},
@@ -130,66 +132,24 @@ func (c *Controller) Reconcile(ctx context.Context, key string) (time.Duration, 
 }
 
 // LoadBalancer is the status.loadBalancer.ingress of our Ingresses: the
-// address of every Ready node, without duplicates, sorted (IPs in numeric
-// order); nil with no Ready node.
+// addresses ServiceLB gives LoadBalancer Services (every Ready,
+// schedulable node's ExternalIPs, else InternalIPs), without duplicates,
+// IPv4 first and in numeric order; nil with no such node.
 func LoadBalancer(nodes []*v1.Node) []networkingv1.IngressLoadBalancerIngress {
-	seen := map[string]bool{}
-	var ips []string
+	seen := map[netip.Addr]bool{}
+	var ips []netip.Addr
 	for _, n := range nodes {
-		if a := address(n); a != "" && !seen[a] {
-			seen[a] = true
-			ips = append(ips, a)
-		}
-	}
-	sort.Slice(ips, func(i, j int) bool { return lessIP(ips[i], ips[j]) })
-	var out []networkingv1.IngressLoadBalancerIngress
-	for _, ip := range ips {
-		out = append(out, networkingv1.IngressLoadBalancerIngress{IP: ip})
-	}
-	return out
-}
-
-// address is a Ready node's ExternalIP, else its InternalIP; "" for a
-// node that is not Ready or has neither.
-func address(n *v1.Node) string {
-	if !ready(n) {
-		return ""
-	}
-	for _, t := range []v1.NodeAddressType{v1.NodeExternalIP, v1.NodeInternalIP} {
-		for _, a := range n.Status.Addresses {
-			if a.Type == t && a.Address != "" {
-				return a.Address
+		for _, a := range servicelb.NodeAddresses(n) {
+			if ip, err := netip.ParseAddr(a); err == nil && !seen[ip] {
+				seen[ip] = true
+				ips = append(ips, ip)
 			}
 		}
 	}
-	return ""
-}
-
-func ready(n *v1.Node) bool {
-	for _, c := range n.Status.Conditions {
-		if c.Type == v1.NodeReady {
-			return c.Status == v1.ConditionTrue
-		}
+	slices.SortFunc(ips, netip.Addr.Compare)
+	var out []networkingv1.IngressLoadBalancerIngress
+	for _, ip := range ips {
+		out = append(out, networkingv1.IngressLoadBalancerIngress{IP: ip.String()})
 	}
-	return false
-}
-
-// lessIP orders IPv4 before IPv6 and numerically within a family;
-// strings that are not IPs go last, by text.
-func lessIP(a, b string) bool {
-	ia, ib := net.ParseIP(a), net.ParseIP(b)
-	if ia == nil || ib == nil {
-		if (ia == nil) != (ib == nil) {
-			return ia != nil
-		}
-		return a < b
-	}
-	a4, b4 := ia.To4(), ib.To4()
-	if (a4 == nil) != (b4 == nil) {
-		return a4 != nil
-	}
-	if a4 != nil {
-		return string(a4) < string(b4)
-	}
-	return string(ia.To16()) < string(ib.To16())
+	return out
 }
