@@ -1089,12 +1089,7 @@ func nodeAgentRestart(t *testing.T, n *nodeUp) {
 	if sbs, ctrs := n.runtimeObjects(t, before.UID); len(sbs) != 1 || len(ctrs) != 1 {
 		t.Errorf("after the agent restart the pod has %d sandboxes and %d containers, want 1 and 1", len(sbs), len(ctrs))
 	}
-	ctrAfter := n.ctrContainers(t)
-	sbs, ctrs := n.runtimeObjects(t, afterPod.UID)
-	if want := len(ctrBefore) + len(sbs) + len(ctrs); len(ctrAfter) != want {
-		t.Errorf("ctr containers ls: %d containers before the restart, %d after (want %d: the new pod's %d sandbox and %d container only)\nbefore: %v\nafter:  %v",
-			len(ctrBefore), len(ctrAfter), want, len(sbs), len(ctrs), ctrBefore, ctrAfter)
-	}
+	n.checkOnlyNewRuntimeObjects(t, ctrBefore, afterPod.UID)
 	seen := map[string]bool{}
 	for _, c := range ctrBefore {
 		seen[c] = true
@@ -1117,6 +1112,39 @@ func nodeAgentRestart(t *testing.T, n *nodeUp) {
 	ok(t, res, "delete after agent restart")
 	if sbs, ctrs := n.runtimeObjects(t, n.podUID(t, ns, "steady")); len(sbs) != 1 || len(ctrs) != 1 {
 		t.Errorf("deleting another pod disturbed steady: %d sandboxes, %d containers", len(sbs), len(ctrs))
+	}
+}
+
+// checkOnlyNewRuntimeObjects: since before, containerd gained only the
+// sandbox and containers of the pod with UID fresh, and restarts (attempt
+// > 0) of crash-looping containers of the other subtests' pods: no pod got
+// a second sandbox or a duplicate container from the restarted kubelet.
+func (n *nodeUp) checkOnlyNewRuntimeObjects(t *testing.T, before []string, fresh types.UID) {
+	t.Helper()
+	old := map[string]bool{}
+	for _, id := range before {
+		old[id] = true
+	}
+	rt := n.cri(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	sbs, err := rt.ListPodSandbox(ctx, nil)
+	if err != nil {
+		t.Fatalf("CRI ListPodSandbox: %v", err)
+	}
+	for _, sb := range sbs {
+		if !old[sb.Id] && sb.Labels["io.kubernetes.pod.uid"] != string(fresh) {
+			t.Errorf("a new sandbox %s for pod %s/%s appeared across the agent restart", sb.Id, sb.Metadata.Namespace, sb.Metadata.Name)
+		}
+	}
+	cs, err := rt.ListContainers(ctx, nil)
+	if err != nil {
+		t.Fatalf("CRI ListContainers: %v", err)
+	}
+	for _, c := range cs {
+		if !old[c.Id] && c.Labels["io.kubernetes.pod.uid"] != string(fresh) && c.Metadata.Attempt == 0 {
+			t.Errorf("a new first-attempt container %s (%s of pod uid %s) appeared across the agent restart", c.Id, c.Metadata.Name, c.Labels["io.kubernetes.pod.uid"])
+		}
 	}
 }
 
@@ -1207,6 +1235,10 @@ func nodeIPReuse(t *testing.T, n *nodeUp) {
 		requirePrereq(t, "iproute2's ip command is needed to plant neighbor entries: %v", err)
 	}
 	ns := n.namespace(t, "ip-reuse")
+	// host-local writes its last reserved IP with the node's first pod:
+	// make sure there was one (this subtest may run alone).
+	n.createPod(t, busyboxPod(ns, "seed", sleepScript))
+	n.waitPod(t, ns, "seed", "Running", 60*time.Second, runningReady)
 	node, err := n.CS.CoreV1().Nodes().Get(context.Background(), n.Node, metav1.GetOptions{})
 	if err != nil {
 		t.Fatal(err)
@@ -1217,8 +1249,8 @@ func nodeIPReuse(t *testing.T, n *nodeUp) {
 	}
 	// host-local (the CNI IPAM orca configures, network "orca") allocates
 	// sequentially after the last reserved IP and records leases as files.
-	const ipamDir = "/var/lib/cni/networks/orca"
-	planted := map[string]string{} // IP → bogus MAC
+	ipamDir := filepath.Join(n.AgentDir, "cni", "networks", "orca") // host-local's dataDir, per agent
+	planted := map[string]string{}                                  // IP → bogus MAC
 	t.Cleanup(func() {
 		for ip, mac := range planted {
 			out, _ := exec.Command("ip", "neigh", "show", ip, "dev", "orca0").Output()
