@@ -19,6 +19,9 @@ import (
 // kept, and fields the kubelet cleared are removed. The pod's UID in the
 // patch keeps it from landing on a new pod of the same name.
 func (k *Kubelet) writeStatus(ctx context.Context, w *podWorker, pod *v1.Pod, st v1.PodStatus) {
+	// st shares pointers and slices with the informer's pod: truncating
+	// in place would write into the shared cache.
+	st = *st.DeepCopy()
 	truncateTimes(&st)
 	if equality.Semantic.DeepEqual(pod.Status, st) {
 		w.lastStatus, w.lastStatusFrom = &st, pod.ResourceVersion
