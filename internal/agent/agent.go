@@ -16,6 +16,7 @@ import (
 	"strconv"
 
 	v1 "k8s.io/api/core/v1"
+	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 
@@ -125,7 +126,13 @@ func Run(ctx context.Context, cfg Config) error {
 	if err != nil {
 		return err
 	}
-	kl := kubelet.New(kubeletConfig(cfg, client, freshNeighbors{Runtime: rt, bridge: network.Bridge, log: cfg.Logger}))
+	// One informer factory serves the kubelet's Service cache (service
+	// environment variables) and the node's Service networking.
+	factory := informers.NewSharedInformerFactory(client, 0)
+	kcfg := kubeletConfig(cfg, client, freshNeighbors{Runtime: rt, bridge: network.Bridge, log: cfg.Logger})
+	services := factory.Core().V1().Services()
+	kcfg.Shared = &kubelet.Shared{Services: services.Lister(), ServicesSynced: services.Informer().HasSynced}
+	kl := kubelet.New(kcfg)
 	srv, ln, err := kubeletServer(cfg, rt, kl)
 	if err != nil {
 		return err
@@ -135,7 +142,7 @@ func Run(ctx context.Context, cfg Config) error {
 			cfg.Logger.Error("kubelet server", "err", err)
 		}
 	}()
-	waitNetworking, err := startNetworking(ctx, cfg, client)
+	waitNetworking, err := startNetworking(ctx, cfg, client, factory)
 	if err != nil {
 		return err
 	}

@@ -19,9 +19,9 @@ import (
 // share one informer factory, so a Service or EndpointSlice is watched once
 // per node whatever number of components reads it. The returned wait
 // blocks until the components that clean up when ctx ends (nftables
-// tables) are done: the agent calls it before exiting.
-func startNetworking(ctx context.Context, cfg Config, client kubernetes.Interface) (wait func(), err error) {
-	factory := informers.NewSharedInformerFactory(client, 0)
+// tables) are done: the agent calls it before exiting. It starts factory,
+// which the kubelet shares.
+func startNetworking(ctx context.Context, cfg Config, client kubernetes.Interface, factory informers.SharedInformerFactory) (wait func(), err error) {
 	var cleanups sync.WaitGroup // components add themselves; Done after their cleanup
 	// Each component registers its informers here, before Start.
 	podNet, err := network.NewPodNetwork(network.PodNetworkConfig{
