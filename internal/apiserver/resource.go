@@ -49,6 +49,9 @@ func (s *Server) serveResource(w http.ResponseWriter, r *http.Request, info *Req
 		s.writeError(w, r, notFound())
 		return
 	}
+	if msg, ok := deprecated[sv.res.GVR()]; ok {
+		addWarning(w, msg)
+	}
 	ns := info.Namespace
 	if info.Resource == "namespaces" {
 		ns = ""

@@ -115,6 +115,9 @@ func Run(ctx context.Context, cfg *rest.Config, o Options) error {
 	cfg = rest.CopyConfig(cfg)
 	cfg.QPS, cfg.Burst = -1, -1 // the server, not the client, sets the pace
 	cfg.UserAgent = "orca-controller-manager"
+	// The endpoints controllers use v1 Endpoints on purpose: its
+	// deprecation warning on each of their requests is not news.
+	cfg.WarningHandler = rest.NoWarnings{}
 	// orca's own components speak protobuf to the server.
 	pcfg := rest.CopyConfig(cfg)
 	pcfg.ContentType = "application/vnd.kubernetes.protobuf"

@@ -109,6 +109,14 @@ func TestResponseContentTypes(t *testing.T) {
 	if !strings.Contains(r.Header.Get("Warning"), "bogus") {
 		t.Errorf("no warning about the unknown field: %q", r.Header.Get("Warning"))
 	}
+	// Deprecated APIs say so on every request, as upstream.
+	r = doRaw(t, "GET", "/api/v1/namespaces/"+ns+"/endpoints", nil)
+	if want := "v1 Endpoints is deprecated in v1.33+; use discovery.k8s.io/v1 EndpointSlice"; r.Code != 200 || !strings.Contains(r.Header.Get("Warning"), want) {
+		t.Errorf("list endpoints: %d, Warning %q, want one containing %q", r.Code, r.Header.Get("Warning"), want)
+	}
+	if r = doRaw(t, "GET", path, nil); r.Header.Get("Warning") != "" {
+		t.Errorf("a ConfigMap read got a warning: %q", r.Header.Get("Warning"))
+	}
 	// pretty=true indents.
 	r = doRaw(t, "GET", path+"?pretty=true", nil, "Accept", "application/json")
 	if !strings.Contains(string(r.Body), "\n  \"kind\"") {
