@@ -90,7 +90,9 @@ func (o *Object) compact(s *Store) {
 	if err != nil {
 		return
 	}
-	raw, err := s.encode(o.obj.DeepCopyObject())
+	// The codec leaves the shared object alone (its kind is set); the
+	// resourceVersion it writes is replaced from rev on decode.
+	raw, err := s.codec.Encode(o.obj)
 	if err != nil {
 		return
 	}
