@@ -58,7 +58,7 @@ func serviceNodePort(t *testing.T, n *nodeUp) {
 	ns := n.namespace(t, "service-nodeport")
 	pods := n.serviceBackends(t, ns, "web")
 	svc := n.createService(t, ns, "web", corev1.ServiceTypeNodePort, nil)
-	addr := net.JoinHostPort(n.nodeIP(t), strconv.Itoa(int(svc.Spec.Ports[0].NodePort)))
+	addr := net.JoinHostPort(n.nodeInternalIP(t), strconv.Itoa(int(svc.Spec.Ports[0].NodePort)))
 	waitNames(t, "http://"+addr+"/", pods, 60*time.Second)
 	if seen := countNames(t, "http://"+addr+"/", 300); !sameNames(seen, pods) {
 		t.Errorf("300 requests to NodePort %s reached %v, want all of %v", addr, seen, pods)
@@ -150,7 +150,7 @@ func serviceNoEndpoints(t *testing.T, n *nodeUp) {
 	})
 	for _, addr := range []string{
 		net.JoinHostPort(svc.Spec.ClusterIP, "80"),
-		net.JoinHostPort(n.nodeIP(t), strconv.Itoa(int(svc.Spec.Ports[0].NodePort))),
+		net.JoinHostPort(n.nodeInternalIP(t), strconv.Itoa(int(svc.Spec.Ports[0].NodePort))),
 	} {
 		// Until the proxy has the Service, the address is dropped: poll
 		// until it is refused, then time a fresh connection.
@@ -251,22 +251,6 @@ func (n *nodeUp) createService(t *testing.T, ns, name string, typ corev1.Service
 		t.Fatalf("create service %s/%s: %v", ns, name, err)
 	}
 	return out
-}
-
-// nodeIP is the node's InternalIP.
-func (n *nodeUp) nodeIP(t *testing.T) string {
-	t.Helper()
-	node, err := n.CS.CoreV1().Nodes().Get(context.Background(), n.Node, metav1.GetOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, a := range node.Status.Addresses {
-		if a.Type == corev1.NodeInternalIP {
-			return a.Address
-		}
-	}
-	t.Fatalf("node %s has no InternalIP", n.Node)
-	return ""
 }
 
 func (n *nodeUp) waitLoadBalancerIP(t *testing.T, ns, name string, timeout time.Duration) string {
