@@ -151,6 +151,7 @@ func benchControllersCmd() *cobra.Command {
 	f.DurationVar(&o.Timeout, "timeout", 10*time.Minute, "longest wait for the creation, and for the rollout")
 	f.BoolVar(&o.Keep, "keep", false, "keep the temporary directory with the server and agent logs")
 	f.StringVar(&o.ProfileDir, "profile-dir", "", "save the server's CPU profile of the creation, its heap profile after it and the agent's CPU profile in this directory")
+	f.StringSliceVar(&o.ServerArgs, "server-arg", nil, "extra flag for orca server, repeatable (e.g. --server-arg=--memory-limit=700Mi)")
 	return cmd
 }
 
@@ -181,7 +182,7 @@ func benchProxyCmd() *cobra.Command {
 	o := bench.ProxyOptions{}
 	cmd := &cobra.Command{
 		Use:   "proxy",
-		Short: "Service proxy: full nftables sync of S Services x E endpoints in a throwaway netns, then one endpoint change (target <= 100ms)",
+		Short: "Service proxy: full sync (nftables or iptables mode) of S Services x E endpoints in a throwaway netns, then one endpoint change (target <= 100ms)",
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			rep, err := bench.Proxy(cmd.Context(), o)
 			if err != nil {
@@ -193,6 +194,7 @@ func benchProxyCmd() *cobra.Command {
 		},
 	}
 	f := cmd.Flags()
+	f.StringVar(&o.Mode, "mode", "nftables", "proxy mode: nftables or iptables")
 	f.IntVar(&o.Services, "services", 1000, "Services")
 	f.IntVar(&o.Endpoints, "endpoints", 10, "endpoints per Service")
 	f.IntVar(&o.Changes, "changes", 20, "single-endpoint changes to time")

@@ -60,6 +60,9 @@ type Config struct {
 	// (empty: orca's defaults).
 	ServiceCIDR string
 	ClusterCIDR string
+	// ProxyMode is the Service proxy's --proxy-mode: auto (""), nftables
+	// or iptables (the iptables-restore fallback).
+	ProxyMode string
 	// ClusterDNSListen is the node-local cluster DNS's host:port ("": the
 	// node IP, port 53; "none": no DNS in this agent).
 	ClusterDNSListen string

@@ -1,7 +1,6 @@
 package apiserver
 
 import (
-	"bytes"
 	"compress/gzip"
 	"fmt"
 	"net/http"
@@ -12,6 +11,8 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/serializer/json"
 	"k8s.io/apimachinery/pkg/runtime/serializer/protobuf"
 	"k8s.io/client-go/kubernetes/scheme"
+
+	"orca/internal/storage"
 )
 
 // codecs are the serializers for every media type, built once.
@@ -63,11 +64,11 @@ func (c *codecs) setKind(obj runtime.Object) {
 
 func (c *codecs) encode(obj runtime.Object, typ string, pretty bool) ([]byte, error) {
 	c.setKind(obj)
-	var buf bytes.Buffer
-	if err := c.encoder(typ, pretty).Encode(obj, &buf); err != nil {
+	b, err := storage.Encode(c.encoder(typ, pretty), obj)
+	if err != nil {
 		return nil, fmt.Errorf("encode %T: %w", obj, err)
 	}
-	return buf.Bytes(), nil
+	return b, nil
 }
 
 // writeRaw writes a body, gzipped when the client accepts it and it is big.

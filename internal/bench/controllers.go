@@ -27,9 +27,12 @@ type ControllersOptions struct {
 	Keep     bool
 	// ProfileDir, when set, receives the server's CPU profile of the
 	// creation phase (server-create.cpu.pprof), its heap profile once
-	// every replica is available (server-created.heap.pprof) and the
+	// every replica is available (server-created.heap.pprof) and after the
+	// rollout (server-rolled.heap.pprof), and the
 	// agent's CPU profile of the whole run (agent.cpu.pprof).
 	ProfileDir string
+	// ServerArgs are extra flags for `orca server` (e.g. --memory-limit).
+	ServerArgs []string
 	Progress   io.Writer
 }
 
@@ -109,7 +112,7 @@ func Controllers(ctx context.Context, o ControllersOptions) (rep *ControllersRep
 	if o.ProfileDir != "" {
 		agentArgs = []string{"--cpu-profile", filepath.Join(o.ProfileDir, "agent.cpu.pprof")}
 	}
-	c, err := startSimCluster(ctx, o.Binary, tmp, o.Nodes, progress, agentArgs...)
+	c, err := startSimCluster(ctx, o.Binary, tmp, o.Nodes, progress, o.ServerArgs, agentArgs)
 	if err != nil {
 		return rep, err
 	}
@@ -172,6 +175,9 @@ func Controllers(ctx context.Context, o ControllersOptions) (rep *ControllersRep
 		return rep, err
 	}
 	rep.Agent, err = readProcStatus(agent.cmd.Process.Pid)
+	if o.ProfileDir != "" {
+		saveProfile(ctx, cs, "/debug/pprof/heap?gc=1", filepath.Join(o.ProfileDir, "server-rolled.heap.pprof"), progress)
+	}
 	return rep, err
 }
 

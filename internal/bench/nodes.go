@@ -145,7 +145,7 @@ func Nodes(ctx context.Context, o NodesOptions) (rep *NodesReport, err error) {
 	} else {
 		defer os.RemoveAll(tmp)
 	}
-	c, err := startSimCluster(ctx, o.Binary, tmp, o.Nodes, progress)
+	c, err := startSimCluster(ctx, o.Binary, tmp, o.Nodes, progress, nil, nil)
 	if err != nil {
 		return rep, err
 	}
@@ -219,7 +219,7 @@ type simCluster struct {
 
 // startSimCluster starts a simCluster in dir and waits for its nodes to be
 // Ready; on error it stops what it started.
-func startSimCluster(ctx context.Context, bin, dir string, nodes int, progress func(string, ...any), agentArgs ...string) (*simCluster, error) {
+func startSimCluster(ctx context.Context, bin, dir string, nodes int, progress func(string, ...any), serverArgs, agentArgs []string) (*simCluster, error) {
 	c := &simCluster{}
 	started := false
 	defer func() {
@@ -230,7 +230,7 @@ func startSimCluster(ctx context.Context, bin, dir string, nodes int, progress f
 	var err error
 	// Every node gets a /24 pod CIDR: a /9 has 32768 of them, and stays
 	// clear of the default service range 10.96.0.0/12.
-	if c.srv, c.cs, err = startReadyServer(ctx, bin, filepath.Join(dir, "server"), "--cluster-cidr", "10.128.0.0/9", "--node-cidr-mask-size", "24"); err != nil {
+	if c.srv, c.cs, err = startReadyServer(ctx, bin, filepath.Join(dir, "server"), append([]string{"--cluster-cidr", "10.128.0.0/9", "--node-cidr-mask-size", "24"}, serverArgs...)...); err != nil {
 		return nil, err
 	}
 	if c.agent, err = startAgent(bin, filepath.Join(dir, "agent"), c.srv.kubeconfig(), append([]string{"--simulate", strconv.Itoa(nodes)}, agentArgs...)...); err != nil {

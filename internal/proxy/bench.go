@@ -18,6 +18,7 @@ import (
 
 // BenchReport is the result of Bench.
 type BenchReport struct {
+	Mode                Mode
 	Services, Endpoints int
 	Chains              int           // chains in the table after the full sync
 	FullSync            time.Duration // first sync of everything into an empty table
@@ -25,49 +26,94 @@ type BenchReport struct {
 	Change, ChangeCPU   []time.Duration
 }
 
-// Bench measures the proxy against a real table in a throwaway network
+// Bench measures the proxy against the real kernel in a throwaway network
 // namespace: a full sync of services × endpoints, then changes of one
-// endpoint of one Service (each a partial sync, with rule generation).
-func Bench(ctx context.Context, services, endpoints, changes int) (*BenchReport, error) {
-	rep := &BenchReport{Services: services, Endpoints: endpoints}
+// endpoint of one Service (partial syncs: in nftables mode a transaction
+// of the changes, in iptables mode a restore of the changed chains).
+func Bench(ctx context.Context, mode Mode, services, endpoints, changes int) (*BenchReport, error) {
+	if mode == "" {
+		mode = ModeNFTables
+	}
+	rep := &BenchReport{Mode: mode, Services: services, Endpoints: endpoints}
+	src := newStaticSource()
+	for i := 0; i < services; i++ {
+		s, sl := benchService(i, endpoints, 0)
+		src.set(s, sl)
+	}
 	ns := fmt.Sprintf("orca-proxy-bench-%d", os.Getpid())
 	err := inNetns(ns, [][]string{{"link", "set", "lo", "up"}}, func() error {
-		nft, err := newTable()
-		if err != nil {
-			return err
+		switch mode {
+		case ModeNFTables:
+			return benchNFT(ctx, rep, src, changes)
+		case ModeIPTables:
+			return benchIPT(ctx, rep, src, changes)
 		}
-		src := newStaticSource()
-		for i := 0; i < services; i++ {
-			s, sl := benchService(i, endpoints, 0)
-			src.set(s, sl)
-		}
-		p := Params{NodeName: "node-0", ServiceCIDR: "10.96.0.0/12", ClusterCIDR: "10.244.0.0/16"}
-		px := newProxier(p, nft, src, slog.New(slog.NewTextHandler(io.Discard, nil)))
-		px.flushUDP = func([]flowFilter) (uint, error) { return 0, nil }
-		start, cpu := time.Now(), cpuTime()
-		if err := px.sync(ctx, true); err != nil {
-			return err
-		}
-		rep.FullSync, rep.FullCPU = time.Since(start), cpuTime()-cpu
-		for _, r := range px.applied {
-			rep.Chains += len(r.chains)
-		}
-		for c := 1; c <= changes; c++ {
-			i := (c * 7919) % services
-			s, sl := benchService(i, endpoints, c)
-			px.changed(src.set(s, sl))
-			start, cpu := time.Now(), cpuTime()
-			if err := px.sync(ctx, false); err != nil {
-				return err
-			}
-			rep.Change = append(rep.Change, time.Since(start))
-			rep.ChangeCPU = append(rep.ChangeCPU, cpuTime()-cpu)
-			// The sync loop deletes emptied chains later, on its own.
-			px.deleteStaleChains(ctx, time.Now().Add(staleChainGrace))
-		}
-		return cleanup(ctx, nft)
+		return fmt.Errorf("unknown mode %q: want nftables or iptables", mode)
 	})
 	return rep, err
+}
+
+var benchParams = Params{NodeName: "node-0", ServiceCIDR: "10.96.0.0/12", ClusterCIDR: "10.244.0.0/16"}
+
+// benchNFT is Bench in nftables mode: changes are partial syncs.
+func benchNFT(ctx context.Context, rep *BenchReport, src *staticSource, changes int) error {
+	services, endpoints := rep.Services, rep.Endpoints
+	nft, err := newTable()
+	if err != nil {
+		return err
+	}
+	px := newProxier(benchParams, nft, src, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	px.flushUDP = func([]flowFilter) (uint, error) { return 0, nil }
+	start, cpu := time.Now(), cpuTime()
+	if err := px.sync(ctx, true); err != nil {
+		return err
+	}
+	rep.FullSync, rep.FullCPU = time.Since(start), cpuTime()-cpu
+	for _, r := range px.applied {
+		rep.Chains += len(r.chains)
+	}
+	for c := 1; c <= changes; c++ {
+		i := (c * 7919) % services
+		s, sl := benchService(i, endpoints, c)
+		px.changed(src.set(s, sl))
+		start, cpu := time.Now(), cpuTime()
+		if err := px.sync(ctx, false); err != nil {
+			return err
+		}
+		rep.Change = append(rep.Change, time.Since(start))
+		rep.ChangeCPU = append(rep.ChangeCPU, cpuTime()-cpu)
+		// The sync loop deletes emptied chains later, on its own.
+		px.deleteStaleChains(ctx, time.Now().Add(staleChainGrace))
+	}
+	return cleanup(ctx, nft)
+}
+
+// benchIPT is Bench in iptables mode: changes restore the changed chains.
+func benchIPT(ctx context.Context, rep *BenchReport, src *staticSource, changes int) error {
+	ipt, err := newIPTables()
+	if err != nil {
+		return err
+	}
+	px := newIPTablesProxier(benchParams, ipt, src, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	px.flushUDP = func([]flowFilter) (uint, error) { return 0, nil }
+	start, cpu := time.Now(), cpuTime()
+	if err := px.sync(ctx, true); err != nil {
+		return err
+	}
+	rep.FullSync, rep.FullCPU = time.Since(start), cpuTime()-cpu
+	rep.Chains = len(px.present)
+	for c := 1; c <= changes; c++ {
+		i := (c * 7919) % rep.Services
+		s, sl := benchService(i, rep.Endpoints, c)
+		px.changed(src.set(s, sl))
+		start, cpu := time.Now(), cpuTime()
+		if err := px.sync(ctx, false); err != nil {
+			return err
+		}
+		rep.Change = append(rep.Change, time.Since(start))
+		rep.ChangeCPU = append(rep.ChangeCPU, cpuTime()-cpu)
+	}
+	return px.teardown(ctx)
 }
 
 // benchService is Service i with n endpoints; generation g replaces the
@@ -115,15 +161,19 @@ func cpuTime() time.Duration {
 
 // Print writes the report.
 func (r *BenchReport) Print(w io.Writer) {
-	fmt.Fprintf(w, "services %d × endpoints %d (%d chains)\n", r.Services, r.Endpoints, r.Chains)
+	fmt.Fprintf(w, "%s mode: services %d × endpoints %d (%d chains)\n", r.Mode, r.Services, r.Endpoints, r.Chains)
 	fmt.Fprintf(w, "full sync:           wall %v, CPU %v\n", r.FullSync.Round(time.Millisecond), r.FullCPU.Round(time.Millisecond))
 	if len(r.Change) == 0 {
 		return
 	}
 	wall, cpu := sorted(r.Change), sorted(r.ChangeCPU)
-	fmt.Fprintf(w, "one endpoint change: wall p50 %v max %v, CPU p50 %v max %v (%d partial syncs; target <= 100ms)\n",
+	kind := "partial syncs"
+	if r.Mode == ModeIPTables {
+		kind = "syncs: changed Services regenerated, changed chains restored"
+	}
+	fmt.Fprintf(w, "one endpoint change: wall p50 %v max %v, CPU p50 %v max %v (%d %s; target <= 100ms)\n",
 		wall[len(wall)/2].Round(100*time.Microsecond), wall[len(wall)-1].Round(100*time.Microsecond),
-		cpu[len(cpu)/2].Round(100*time.Microsecond), cpu[len(cpu)-1].Round(100*time.Microsecond), len(wall))
+		cpu[len(cpu)/2].Round(100*time.Microsecond), cpu[len(cpu)-1].Round(100*time.Microsecond), len(wall), kind)
 }
 
 func sorted(d []time.Duration) []time.Duration {

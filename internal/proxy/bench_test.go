@@ -48,13 +48,25 @@ func BenchmarkGeneratePartial(b *testing.B) {
 	}
 }
 
-// TestBench runs the real-table benchmark small, so it keeps working.
+// TestBench runs the real-kernel benchmark small in both modes, so it
+// keeps working.
 func TestBench(t *testing.T) {
-	rep, err := Bench(context.Background(), 20, 3, 3)
-	if err != nil {
-		t.Fatal(err)
+	for _, mode := range []Mode{ModeNFTables, ModeIPTables} {
+		rep, err := Bench(context.Background(), mode, 20, 3, 3)
+		if err != nil {
+			t.Fatalf("%s: %v", mode, err)
+		}
+		if rep.Chains != 20*4 || len(rep.Change) != 3 {
+			t.Errorf("%s: report %+v: want 80 chains and 3 changes", mode, rep)
+		}
 	}
-	if rep.Chains != 20*4 || len(rep.Change) != 3 {
-		t.Errorf("report %+v: want 80 chains and 3 changes", rep)
+}
+
+// BenchmarkGenerateIPTables: the iptables-restore input of 1,000 Services
+// × 10 endpoints (what every iptables sync writes).
+func BenchmarkGenerateIPTables(b *testing.B) {
+	src := benchSource(1000, 10)
+	for b.Loop() {
+		_, _ = rulesetOf(src).restoreInput(nil, nil)
 	}
 }

@@ -1,5 +1,10 @@
 package proxy
 
+import (
+	v1 "k8s.io/api/core/v1"
+	discovery "k8s.io/api/discovery/v1"
+)
+
 // categorized are a Service port's endpoints sorted by use: cluster serves
 // Cluster traffic policy, local serves Local policy (this node's), and any
 // is true if the Service has a usable endpoint anywhere in the cluster.
@@ -61,4 +66,35 @@ func (c categorized) reachable() []endpoint {
 		}
 	}
 	return out
+}
+
+// proxiedPort is a Service port with the endpoints its traffic may go to:
+// the model both rule generators (nftables and iptables) consume.
+type proxiedPort struct {
+	*servicePort
+	eps categorized
+}
+
+// proxiedPorts builds a Service's model; nil when the proxy has nothing to
+// program for it.
+func proxiedPorts(p Params, svc *v1.Service, slices []*discovery.EndpointSlice) []proxiedPort {
+	var out []proxiedPort
+	for _, sp := range servicePorts(svc) {
+		out = append(out, proxiedPort{sp, categorize(sp, endpointsFor(sp, slices, p.NodeName))})
+	}
+	return out
+}
+
+// udpPortOf describes a UDP port for conntrack flushing (ok false for
+// other protocols).
+func udpPortOf(pp proxiedPort) (udpPort, bool) {
+	if pp.protocol != "udp" {
+		return udpPort{}, false
+	}
+	return udpPort{
+		ips:       append(append([]string{pp.clusterIP}, pp.externalIPs...), pp.loadBalancerIPs...),
+		port:      pp.port,
+		nodePort:  pp.nodePort,
+		endpoints: endpointIPs(pp.eps.reachable()),
+	}, true
 }

@@ -22,14 +22,14 @@ type flowFilter struct {
 // to an endpoint that went away for as long as it keeps the flow alive.
 // And when a port gets its first endpoint, entries made while it had none
 // are flushed so new packets are DNATed.
-func staleUDP(old, new *serviceRules) []flowFilter {
+func staleUDP(old, new []udpPort) []flowFilter {
 	var out []flowFilter
 	newPorts := map[string]udpPort{}
-	for _, u := range new.udpPorts() {
+	for _, u := range new {
 		newPorts[u.id()] = u
 	}
 	oldPorts := map[string]udpPort{}
-	for _, u := range old.udpPorts() {
+	for _, u := range old {
 		oldPorts[u.id()] = u
 		n := newPorts[u.id()]
 		for _, ep := range u.endpoints {
@@ -44,7 +44,7 @@ func staleUDP(old, new *serviceRules) []flowFilter {
 			}
 		}
 	}
-	for _, n := range new.udpPorts() {
+	for _, n := range new {
 		if len(n.endpoints) == 0 || len(oldPorts[n.id()].endpoints) > 0 {
 			continue
 		}

@@ -177,17 +177,17 @@ func TestStaleUDP(t *testing.T) {
 		{dstIP: "203.0.113.1", dstPort: 53, endpoint: "10.244.0.2"},
 		{dstPort: 30053, endpoint: "10.244.0.2"},
 	}
-	if got := staleUDP(old, next); !reflect.DeepEqual(got, want) {
+	if got := staleUDP(old.udp, next.udp); !reflect.DeepEqual(got, want) {
 		t.Errorf("endpoint gone: %v, want %v", got, want)
 	}
-	if got := staleUDP(next, next); len(got) != 0 {
+	if got := staleUDP(next.udp, next.udp); len(got) != 0 {
 		t.Errorf("no change: %v", got)
 	}
-	if got := staleUDP(old, nil); len(got) != 6 {
+	if got := staleUDP(old.udp, nil); len(got) != 6 {
 		t.Errorf("Service deleted: %d filters, want 6 (2 endpoints × 3 destinations)", len(got))
 	}
 	first := []flowFilter{{dstIP: "10.96.0.10", dstPort: 53}, {dstIP: "203.0.113.1", dstPort: 53}, {dstPort: 30053}}
-	if got := staleUDP(nil, next); !reflect.DeepEqual(got, first) {
+	if got := staleUDP(nil, next.udp); !reflect.DeepEqual(got, first) {
 		t.Errorf("first endpoint: %v, want %v", got, first)
 	}
 }

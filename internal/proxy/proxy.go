@@ -9,6 +9,7 @@ import (
 
 	"k8s.io/client-go/informers"
 	"k8s.io/client-go/tools/cache"
+	"sigs.k8s.io/knftables"
 )
 
 // Config is the proxy's part of the agent's configuration.
@@ -17,17 +18,46 @@ type Config struct {
 	NodeIP   net.IP
 	// ServiceCIDR and ClusterCIDR are the cluster's Service and pod ranges.
 	ServiceCIDR, ClusterCIDR string
-	Logger                   *slog.Logger
+	// Mode is --proxy-mode: auto (empty), nftables or iptables.
+	Mode   string
+	Logger *slog.Logger
 }
 
 // Proxy is a node's Service proxy.
 type Proxy struct {
-	cfg Config
-	px  *Proxier
-	src *informerSource
+	cfg  Config
+	mode Mode
+	why  string
+	host host
+	loop syncLoop
+	src  *informerSource
 }
 
-// New checks nftables and registers the proxy's informers (Services and
+// syncLoop is one mode's writer: it is told which Services changed, syncs
+// until its context ends, and removes its rules on a clean exit.
+type syncLoop interface {
+	changed(key string)
+	run(ctx context.Context)
+	teardown(ctx context.Context) error
+}
+
+// host holds the interfaces of the modes the host supports (nil: not).
+type host struct {
+	nft knftables.Interface
+	ipt *iptables
+}
+
+// probeHost opens what the host offers; the errors say what is missing.
+func probeHost() (host, hostSupport) {
+	var h host
+	var s hostSupport
+	h.nft, s.nft = newTable()
+	h.ipt, s.iptables = newIPTables()
+	return h, s
+}
+
+// New picks the mode (nftables, or iptables-restore where nftables is
+// missing) and registers the proxy's informers (Services and
 // EndpointSlices) on the agent's shared factory; call it before the
 // factory starts, and Run after.
 func New(cfg Config, factory informers.SharedInformerFactory) (*Proxy, error) {
@@ -39,42 +69,81 @@ func New(cfg Config, factory informers.SharedInformerFactory) (*Proxy, error) {
 			return nil, fmt.Errorf("service proxy: %w", err)
 		}
 	}
-	nft, err := newTable()
+	h, support := probeHost()
+	mode, why, err := chooseMode(cfg.Mode, support)
 	if err != nil {
 		return nil, err
 	}
 	params := Params{NodeName: cfg.NodeName, ServiceCIDR: cfg.ServiceCIDR, ClusterCIDR: cfg.ClusterCIDR}
-	p := &Proxy{cfg: cfg}
-	p.px = newProxier(params, nft, nil, cfg.Logger)
-	if p.src, err = newInformerSource(factory, p.px.changed); err != nil {
+	p := &Proxy{cfg: cfg, mode: mode, why: why, host: h}
+	if p.src, err = newInformerSource(factory, func(key string) { p.loop.changed(key) }); err != nil {
 		return nil, err
 	}
-	p.px.src = p.src
+	if mode == ModeIPTables {
+		p.loop = newIPTablesProxier(params, h.ipt, p.src, cfg.Logger)
+	} else {
+		p.loop = newProxier(params, h.nft, p.src, cfg.Logger)
+	}
 	return p, nil
 }
 
-// Run programs the node until ctx ends, then deletes the table (a killed
-// agent leaves it, so Services keep working until the next start).
+// Mode is the mode New chose.
+func (p *Proxy) Mode() Mode { return p.mode }
+
+// Run programs the node until ctx ends, then removes its rules (a killed
+// agent leaves them, so Services keep working until the next start).
 func (p *Proxy) Run(ctx context.Context) {
 	log := p.cfg.Logger
-	log.Info("service proxy: nftables mode", "table", "ip "+tableName, "nft", nftVersion(),
-		"serviceCIDR", p.cfg.ServiceCIDR, "nodePorts", "every node address but 127.0.0.1")
+	p.logMode()
 	if !cache.WaitForCacheSync(ctx.Done(), p.src.synced) {
 		return
 	}
+	p.removeOtherMode(ctx)
 	removeRoute, err := routeServiceCIDR(p.cfg.ServiceCIDR, p.cfg.NodeIP)
 	if err != nil {
 		log.Warn("service proxy: route the Service CIDR", "err", err)
 	}
-	p.px.run(ctx)
+	p.loop.run(ctx)
 
 	done, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	if err := cleanup(done, p.px.nft); err != nil {
-		log.Warn("service proxy: delete the nftables table", "err", err)
+	if err := p.loop.teardown(done); err != nil {
+		log.Warn("service proxy: remove the rules", "mode", p.mode, "err", err)
 	}
 	if removeRoute != nil {
 		removeRoute()
 	}
-	log.Info("service proxy stopped; table deleted")
+	log.Info("service proxy stopped; rules removed", "mode", p.mode)
+}
+
+// logMode says at start which mode runs and why; falling back to
+// iptables is a warning.
+func (p *Proxy) logMode() {
+	attrs := []any{"why", p.why, "serviceCIDR", p.cfg.ServiceCIDR, "nodePorts", "every node address but 127.0.0.1"}
+	if p.mode == ModeNFTables {
+		p.cfg.Logger.Info("service proxy: nftables mode", append(attrs, "table", "ip "+tableName, "nft", nftVersion())...)
+		return
+	}
+	attrs = append(attrs, "chains", "ORCA-* in tables nat and filter", "iptables", p.host.ipt.version())
+	if p.cfg.Mode == string(ModeIPTables) {
+		p.cfg.Logger.Info("service proxy: iptables mode", attrs...)
+		return
+	}
+	p.cfg.Logger.Warn("service proxy: iptables mode, the fallback for hosts without nftables", attrs...)
+}
+
+// removeOtherMode deletes what the other mode may have left (an agent
+// killed, then restarted in the other mode), so two rule sets never
+// compete for the same Services.
+func (p *Proxy) removeOtherMode(ctx context.Context) {
+	var err error
+	switch {
+	case p.mode == ModeIPTables && p.host.nft != nil:
+		err = cleanup(ctx, p.host.nft)
+	case p.mode == ModeNFTables && p.host.ipt != nil:
+		err = p.host.ipt.cleanup(ctx)
+	}
+	if err != nil {
+		p.cfg.Logger.Warn("service proxy: remove the other mode's rules", "err", err)
+	}
 }

@@ -57,14 +57,16 @@ type udpPort struct {
 // serviceRulesFor builds a Service's rules; nil when the proxy has nothing
 // to program for it.
 func serviceRulesFor(p Params, svc *v1.Service, slices []*discovery.EndpointSlice) *serviceRules {
-	ports := servicePorts(svc)
+	ports := proxiedPorts(p, svc, slices)
 	if len(ports) == 0 {
 		return nil
 	}
 	r := &serviceRules{}
-	for _, sp := range ports {
-		eps := endpointsFor(sp, slices, p.NodeName)
-		r.addPort(p, sp, categorize(sp, eps))
+	for _, pp := range ports {
+		r.addPort(p, pp.servicePort, pp.eps)
+		if u, ok := udpPortOf(pp); ok {
+			r.udp = append(r.udp, u)
+		}
 	}
 	r.addElement(&knftables.Element{Set: clusterIPsSet, Key: []string{svc.Spec.ClusterIP}})
 	sort.Slice(r.chains, func(i, j int) bool { return r.chains[i].name < r.chains[j].name })
@@ -136,14 +138,6 @@ func (r *serviceRules) addPort(p Params, sp *servicePort, c categorized) {
 	}
 	for _, ep := range c.reachable() {
 		r.addEndpoint(sp, ep)
-	}
-	if sp.protocol == "udp" {
-		r.udp = append(r.udp, udpPort{
-			ips:       append(append([]string{sp.clusterIP}, sp.externalIPs...), sp.loadBalancerIPs...),
-			port:      sp.port,
-			nodePort:  sp.nodePort,
-			endpoints: endpointIPs(c.reachable()),
-		})
 	}
 }
 

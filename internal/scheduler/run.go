@@ -76,18 +76,22 @@ func runScheduler(ctx context.Context, client kubernetes.Interface, o Options) e
 	defer broadcaster.Shutdown()
 	recorder := broadcaster.NewRecorder(scheme.Scheme, corev1.EventSource{Component: DefaultSchedulerName})
 	factory := informers.NewSharedInformerFactoryWithOptions(client, 0, informers.WithTransform(cachetrim.StripManagedFields))
-	fwk, err := framework.New(o.Plugins(newVolumeLister(factory)), rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 0)))
+	volumes := newVolumeLister(factory)
+	fwk, err := framework.New(o.Plugins(volumes), rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 0)))
 	if err != nil {
 		return fmt.Errorf("scheduler profile: %w", err)
 	}
 	fwk.PercentageOfNodesToScore = o.PercentageOfNodesToScore
-	s := New(client, factory, fwk, recorder)
+	s, err := New(client, factory, fwk, recorder)
+	if err != nil {
+		return err
+	}
+	s.AlsoWaitFor(volumes.synced...)
 	if o.SchedulerName != "" {
 		s.Name = o.SchedulerName
 	}
 	factory.Start(ctx.Done())
 	defer factory.Shutdown()
-	factory.WaitForCacheSync(ctx.Done())
-	s.Run(ctx)
+	s.Run(ctx) // waits for the informers and handlers to sync
 	return nil
 }

@@ -41,44 +41,71 @@ type Scheduler struct {
 	pods      corelisters.PodLister
 	pdbs      policylisters.PodDisruptionBudgetLister
 	recorder  record.EventRecorder
-	synced    []cache.InformerSynced
+	synced    []cache.DoneChecker // what Run waits for before scheduling
 	nextStart int
 }
 
 // New wires a scheduler to informers from factory. Call before factory.Start.
-func New(client kubernetes.Interface, factory informers.SharedInformerFactory, fwk *framework.Framework, recorder record.EventRecorder) *Scheduler {
+func New(client kubernetes.Interface, factory informers.SharedInformerFactory, fwk *framework.Framework, recorder record.EventRecorder) (*Scheduler, error) {
 	c := clock.RealClock{}
 	s := &Scheduler{Name: DefaultSchedulerName, client: client, fwk: fwk, queue: queue.New(c), cache: schedcache.New(c), recorder: recorder}
 	podInf := factory.Core().V1().Pods()
 	s.pods = podInf.Lister()
-	s.pdbs = factory.Policy().V1().PodDisruptionBudgets().Lister()
-	podInf.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
-		AddFunc:    func(o any) { s.onPod(nil, o.(*corev1.Pod)) },
-		UpdateFunc: func(old, o any) { s.onPod(old.(*corev1.Pod), o.(*corev1.Pod)) },
-		DeleteFunc: func(o any) { s.onPodDelete(o) },
-	})
-	nodeInf := factory.Core().V1().Nodes().Informer()
-	nodeInf.AddEventHandler(cache.ResourceEventHandlerFuncs{
-		AddFunc:    func(o any) { s.cache.SetNode(o.(*corev1.Node)); s.queue.ClusterEvent() },
-		UpdateFunc: func(_, o any) { s.cache.SetNode(o.(*corev1.Node)); s.queue.ClusterEvent() },
-		DeleteFunc: func(o any) {
-			if n, ok := unwrap(o).(*corev1.Node); ok {
-				s.cache.RemoveNode(n.Name)
-			}
-		},
-	})
-	nsInf := factory.Core().V1().Namespaces().Informer()
-	nsInf.AddEventHandler(cache.ResourceEventHandlerFuncs{
-		AddFunc:    func(o any) { ns := o.(*corev1.Namespace); s.cache.SetNamespaceLabels(ns.Name, ns.Labels) },
-		UpdateFunc: func(_, o any) { ns := o.(*corev1.Namespace); s.cache.SetNamespaceLabels(ns.Name, ns.Labels) },
-		DeleteFunc: func(o any) {
-			if ns, ok := unwrap(o).(*corev1.Namespace); ok {
-				s.cache.SetNamespaceLabels(ns.Name, nil)
-			}
-		},
-	})
-	s.synced = []cache.InformerSynced{podInf.Informer().HasSynced, nodeInf.HasSynced, nsInf.HasSynced}
-	return s
+	pdbInf := factory.Policy().V1().PodDisruptionBudgets()
+	s.pdbs = pdbInf.Lister()
+	// Listers read their informer's store directly: its sync is enough.
+	s.synced = append(s.synced, pdbInf.Informer().HasSyncedChecker())
+	err := errors.Join(
+		s.handle(podInf.Informer(), cache.ResourceEventHandlerFuncs{
+			AddFunc:    func(o any) { s.onPod(nil, o.(*corev1.Pod)) },
+			UpdateFunc: func(old, o any) { s.onPod(old.(*corev1.Pod), o.(*corev1.Pod)) },
+			DeleteFunc: func(o any) { s.onPodDelete(o) },
+		}),
+		s.handle(factory.Core().V1().Nodes().Informer(), cache.ResourceEventHandlerFuncs{
+			AddFunc:    func(o any) { s.cache.SetNode(o.(*corev1.Node)); s.queue.ClusterEvent() },
+			UpdateFunc: func(_, o any) { s.cache.SetNode(o.(*corev1.Node)); s.queue.ClusterEvent() },
+			DeleteFunc: func(o any) {
+				if n, ok := unwrap(o).(*corev1.Node); ok {
+					s.cache.RemoveNode(n.Name)
+				}
+			},
+		}),
+		s.handle(factory.Core().V1().Namespaces().Informer(), cache.ResourceEventHandlerFuncs{
+			AddFunc:    func(o any) { ns := o.(*corev1.Namespace); s.cache.SetNamespaceLabels(ns.Name, ns.Labels) },
+			UpdateFunc: func(_, o any) { ns := o.(*corev1.Namespace); s.cache.SetNamespaceLabels(ns.Name, ns.Labels) },
+			DeleteFunc: func(o any) {
+				if ns, ok := unwrap(o).(*corev1.Namespace); ok {
+					s.cache.SetNamespaceLabels(ns.Name, nil)
+				}
+			},
+		}),
+	)
+	if err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// handle registers h and makes Run wait until h has been handed every
+// object of the informer's initial list. The informer's own HasSynced is
+// not enough: handlers run behind it, so a scheduler started on it alone
+// could pop a pending pod before the pods bound ahead of it reach the
+// cache, and book their ports, cpu or memory a second time (seen after
+// restarts). Upstream's kube-scheduler waits the same way
+// (WaitForHandlersSync).
+func (s *Scheduler) handle(inf cache.SharedIndexInformer, h cache.ResourceEventHandler) error {
+	reg, err := inf.AddEventHandler(h)
+	if err != nil {
+		return fmt.Errorf("scheduler event handler: %w", err)
+	}
+	s.synced = append(s.synced, reg.HasSyncedChecker())
+	return nil
+}
+
+// AlsoWaitFor makes Run wait for more informers: those behind listers the
+// plugins read (claims, storage classes). Call before Run.
+func (s *Scheduler) AlsoWaitFor(synced ...cache.DoneChecker) {
+	s.synced = append(s.synced, synced...)
 }
 
 func unwrap(o any) any {
@@ -134,9 +161,12 @@ func (s *Scheduler) onPodDelete(o any) {
 	s.queue.Delete(p)
 }
 
-// Run schedules until ctx ends. The informers must be started.
+// Run schedules until ctx ends. The informers must be started. Nothing
+// is scheduled before every informer has synced and every handler has
+// taken in its initial list: only then does the cache hold every pod
+// bound before this scheduler started.
 func (s *Scheduler) Run(ctx context.Context) {
-	if !cache.WaitForCacheSync(ctx.Done(), s.synced...) {
+	if !cache.WaitFor(ctx, "", s.synced...) {
 		return
 	}
 	go s.queue.Run(ctx.Done())

@@ -10,7 +10,6 @@ import (
 
 	"go.etcd.io/etcd/api/v3/mvccpb"
 	clientv3 "go.etcd.io/etcd/client/v3"
-	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/watch"
 )
@@ -24,6 +23,13 @@ type CacheOptions struct {
 	// EventFreshness of history.
 	MinEvents, MaxEvents int
 	EventFreshness       time.Duration
+	// MaxWindowBytes stops the window growing once the versions it has
+	// compacted take this much memory. Upstream's window is bounded by count
+	// and freshness alone; under a burst (a rollout of 10,000 pods) that is
+	// 100,000 old versions, several hundred megabytes. Past the budget a
+	// watcher resuming from further back relists (410 Gone), as it would
+	// after any longer gap.
+	MaxWindowBytes int
 }
 
 func (o CacheOptions) withDefaults() CacheOptions {
@@ -39,6 +45,9 @@ func (o CacheOptions) withDefaults() CacheOptions {
 	if o.EventFreshness == 0 {
 		o.EventFreshness = 75 * time.Second
 	}
+	if o.MaxWindowBytes == 0 {
+		o.MaxWindowBytes = 32 << 20
+	}
 	return o
 }
 
@@ -47,7 +56,7 @@ type entry struct {
 	key    string
 	obj    *Object
 	labels labels.Set
-	fields fields.Set
+	fields fieldList
 }
 
 // event is one change as the cache saw it.
@@ -62,6 +71,8 @@ type event struct {
 	// object leaves gets in its DELETED event (made on first use).
 	leftOnce sync.Once
 	left     *Object
+
+	compacted int // bytes of the versions compact kept
 }
 
 func (e *event) leftObject() *Object {
@@ -84,6 +95,8 @@ type cacher struct {
 	n        int
 	oldestRV uint64 // events after this revision are all in the ring
 	watchers map[*Watch]struct{}
+	// windowBytes is what the ring's compacted versions take.
+	windowBytes int
 
 	ready     chan struct{}
 	readyOnce sync.Once
@@ -170,7 +183,7 @@ func (c *cacher) newEntry(key string, data []byte, rev int64) (*entry, error) {
 		return nil, err
 	}
 	l, f := c.s.attrs(obj)
-	return &entry{key: key, obj: newObject(obj), labels: l, fields: f}, nil
+	return &entry{key: key, obj: newObject(obj), labels: l, fields: compactFields(f)}, nil
 }
 
 // reset replaces the cache content after a (re)list; watchers of the old
@@ -180,7 +193,7 @@ func (c *cacher) reset(objs map[string]*entry, rev uint64) {
 	defer c.mu.Unlock()
 	c.stopAllLocked()
 	c.objs = objs
-	c.head, c.n = 0, 0
+	c.head, c.n, c.windowBytes = 0, 0, 0
 	c.oldestRV = rev
 	c.advanceLocked(rev)
 }
@@ -251,24 +264,37 @@ func (e *entry) withRV(rv uint64) *entry {
 }
 
 // pushLocked appends to the event ring, growing it while the oldest event
-// is still fresh so resuming watchers rarely see 410 Gone under load.
+// is still fresh so resuming watchers rarely see 410 Gone under load, and
+// dropping the oldest events while the compacted versions exceed their
+// budget.
 func (c *cacher) pushLocked(e *event) {
 	if c.n == len(c.events) {
 		oldest := c.events[c.head]
-		if len(c.events) < c.opts.MaxEvents && e.at.Sub(oldest.at) < c.opts.EventFreshness {
+		if len(c.events) < c.opts.MaxEvents && e.at.Sub(oldest.at) < c.opts.EventFreshness && c.windowBytes < c.opts.MaxWindowBytes {
 			c.growLocked()
 		} else {
-			c.oldestRV = oldest.rv
-			c.events[c.head] = nil
-			c.head = (c.head + 1) % len(c.events)
-			c.n--
+			c.dropOldestLocked()
 		}
 	}
 	c.events[(c.head+c.n)%len(c.events)] = e
 	c.n++
 	if c.n > compactBehind {
-		c.events[(c.head+c.n-1-compactBehind)%len(c.events)].compact(c.s)
+		old := c.events[(c.head+c.n-1-compactBehind)%len(c.events)]
+		old.compact(c.s)
+		c.windowBytes += old.compacted
 	}
+	for c.windowBytes > c.opts.MaxWindowBytes && c.n > c.opts.MinEvents {
+		c.dropOldestLocked()
+	}
+}
+
+func (c *cacher) dropOldestLocked() {
+	oldest := c.events[c.head]
+	c.oldestRV = oldest.rv
+	c.windowBytes -= oldest.compacted
+	c.events[c.head] = nil
+	c.head = (c.head + 1) % len(c.events)
+	c.n--
 }
 
 // compactBehind is how many events back from the newest superseded
@@ -276,11 +302,12 @@ func (c *cacher) pushLocked(e *event) {
 // them, near enough that churn does not pile decoded versions up.
 var compactBehind = 4096
 
-// compact shrinks the versions only the event window holds.
+// compact shrinks the versions only the event window holds, and records
+// the bytes they kept.
 func (e *event) compact(s *Store) {
-	e.cur.obj.compact(s)
+	e.compacted = e.cur.obj.compact(s)
 	if e.prev != nil {
-		e.prev.obj.compact(s)
+		e.compacted += e.prev.obj.compact(s)
 	}
 }
 

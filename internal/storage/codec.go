@@ -26,7 +26,7 @@ func (c *Codec) Encode(obj runtime.Object) ([]byte, error) {
 			return nil, err
 		}
 	}
-	return runtime.Encode(c.pb, obj)
+	return Encode(c.pb, obj)
 }
 
 // Decode reads data into a fresh object from newObj and sets its kind.

@@ -79,25 +79,36 @@ func (o *Object) supersede() {
 }
 
 // compact drops the decoded form and the encodings of a superseded
-// version, keeping its storage encoding.
-func (o *Object) compact(s *Store) {
+// version, keeping its storage encoding. A current version keeps its
+// decoded form but drops its encodings: the watchers it was encoded for
+// have long been sent it, and ten thousand pods' watch events would
+// otherwise stay in memory until each pod changes again.
+//
+// It returns the bytes this version now keeps: 0 unless it compacted it
+// (a version shared by two events is counted once).
+func (o *Object) compact(s *Store) int {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	if !o.superseded || o.obj == nil {
-		return
+	if !o.superseded {
+		o.enc = nil
+		return 0
+	}
+	if o.obj == nil {
+		return 0
 	}
 	rv, err := objectRV(o.obj)
 	if err != nil {
-		return
+		return 0
 	}
 	// The codec leaves the shared object alone (its kind is set); the
 	// resourceVersion it writes is replaced from rev on decode.
 	raw, err := s.codec.Encode(o.obj)
 	if err != nil {
-		return
+		return 0
 	}
 	o.raw, o.rev, o.decode = raw, int64(rv), s.decode
 	o.obj, o.enc = nil, nil
+	return len(raw)
 }
 
 func objectRV(obj runtime.Object) (uint64, error) {

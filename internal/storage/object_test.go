@@ -4,8 +4,10 @@ import (
 	"context"
 	"strconv"
 	"testing"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/watch"
 )
@@ -67,5 +69,104 @@ func TestCompactedVersionsReplayExactly(t *testing.T) {
 	}
 	if last := events[8]; last.Type != watch.Deleted || last.Object.Get().(*corev1.ConfigMap).Data["n"] != "8" {
 		t.Errorf("last event %s %+v, want the deleted object's last state", last.Type, last.Object.Get())
+	}
+}
+
+// A current version far back in the window keeps its decoded form but
+// not its encodings, which are made again when needed.
+func TestCurrentVersionsDropEncodingsFarBack(t *testing.T) {
+	defer func(n int) { compactBehind = n }(compactBehind)
+	compactBehind = 3
+	s := newTestStore(t, CacheOptions{})
+	ctx := context.Background()
+	keyA, keyB := Key(s.Prefix, "ns", "a"), Key(s.Prefix, "ns", "b")
+	if _, err := s.Create(ctx, keyA, cm("ns", "a", nil), 0); err != nil {
+		t.Fatal(err)
+	}
+	a := cachedObject(t, s, keyA, "")
+	encodes := 0
+	enc := func(runtime.Object) ([]byte, error) { encodes++; return []byte("a"), nil }
+	a.Encoded("test", enc)
+	a.Encoded("test", enc)
+	if encodes != 1 {
+		t.Fatalf("encoded %d times before compaction, want once (memoised)", encodes)
+	}
+	b, err := s.Create(ctx, keyB, cm("ns", "b", nil), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 1; i <= 4; i++ {
+		if b, err = s.Update(ctx, keyB, func(cur runtime.Object) (runtime.Object, error) {
+			cur.(*corev1.ConfigMap).Data["n"] = strconv.Itoa(i)
+			return cur, nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cachedObject(t, s, keyB, b.(*corev1.ConfigMap).ResourceVersion) // the cache has seen every write
+	a.Encoded("test", enc)
+	if encodes != 2 {
+		t.Errorf("encoded %d times, want the encoding dropped and made again", encodes)
+	}
+	if a.obj == nil {
+		t.Error("the current version was compacted")
+	}
+}
+
+// cachedObject waits until the cache holds key (at rv, if given).
+func cachedObject(t *testing.T, s *Store, key, rv string) *Object {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for time.Now().Before(deadline) {
+		s.cache.mu.Lock()
+		e := s.cache.objs[key]
+		s.cache.mu.Unlock()
+		if e != nil && (rv == "" || e.obj.Get().(*corev1.ConfigMap).ResourceVersion == rv) {
+			return e.obj
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	t.Fatalf("%s at rv %q never reached the cache", key, rv)
+	return nil
+}
+
+// Once its compacted versions reach MaxWindowBytes the window stops
+// growing: a watcher resuming from before it relists (410), while one
+// within it still resumes.
+func TestWindowStopsGrowingAtByteBudget(t *testing.T) {
+	defer func(n int) { compactBehind = n }(compactBehind)
+	compactBehind = 2
+	for _, budget := range []int{1, 1 << 20} {
+		s := newTestStore(t, CacheOptions{MinEvents: 4, MaxWindowBytes: budget})
+		ctx := context.Background()
+		key := Key(s.Prefix, "ns", "w")
+		first, err := s.Create(ctx, key, cm("ns", "w", nil), 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var last runtime.Object
+		for i := 1; i <= 12; i++ {
+			if last, err = s.Update(ctx, key, func(cur runtime.Object) (runtime.Object, error) {
+				cur.(*corev1.ConfigMap).Data["n"] = strconv.Itoa(i)
+				return cur, nil
+			}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		cachedObject(t, s, key, last.(*corev1.ConfigMap).ResourceVersion)
+		w, err := s.Watch(ctx, s.Prefix, ListOptions{ResourceVersion: strconv.FormatUint(rvOf(t, first), 10)})
+		if budget == 1 {
+			if !apierrors.IsResourceExpired(err) && !apierrors.IsGone(err) {
+				t.Errorf("budget 1 byte: watch from the first version: %v, want 410", err)
+			}
+			continue
+		}
+		if err != nil {
+			t.Fatalf("budget 1 MiB: watch from the first version: %v", err)
+		}
+		if len(w.Initial) != 12 {
+			t.Errorf("budget 1 MiB: replayed %d events, want 12", len(w.Initial))
+		}
+		w.Stop()
 	}
 }

@@ -31,6 +31,7 @@ type Watch struct {
 	done      chan struct{}
 	prefix    string
 	pred      Predicate
+	trigger   trigger
 	bookmarks bool
 	c         *cacher
 	once      sync.Once
@@ -132,7 +133,7 @@ func (s *Store) Watch(ctx context.Context, prefix string, opts ListOptions) (*Wa
 			return nil, err
 		}
 	}
-	w := &Watch{ready: make(chan struct{}, 1), done: make(chan struct{}), prefix: prefix, pred: opts.Predicate, bookmarks: opts.AllowBookmarks, c: c}
+	w := &Watch{ready: make(chan struct{}, 1), done: make(chan struct{}), prefix: prefix, pred: opts.Predicate, trigger: triggerOf(opts.Predicate), bookmarks: opts.AllowBookmarks, c: c}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if initial {
@@ -204,9 +205,14 @@ func dispatch(ws []*Watch, batch []*event) {
 		return
 	}
 	var mine []WatchEvent
+	idx := batchIndex{batch: batch}
 	for _, w := range ws {
 		mine = mine[:0]
-		for _, e := range batch {
+		events := batch
+		if w.trigger.field != "" {
+			events = idx.events(w.trigger)
+		}
+		for _, e := range events {
 			if we, ok := w.convert(e); ok {
 				mine = append(mine, we)
 			}

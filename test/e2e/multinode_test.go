@@ -48,6 +48,8 @@ type testHost struct {
 	AgentDir string
 	Port     int // kubelet port
 	LogPath  string
+	// ProxyMode is the agent's --proxy-mode ("": the default, auto).
+	ProxyMode string
 
 	mu     sync.Mutex
 	cmd    *exec.Cmd
@@ -73,6 +75,7 @@ func TestMultiNode(t *testing.T) {
 	t.Run("pod-ip", m.podIP)
 	t.Run("masquerade-outside", m.masqueradeOutside)
 	m.createService(t)
+	t.Run("proxy-modes", m.proxyModes)
 	t.Run("service-name", m.serviceName)
 	t.Run("nodeport", m.nodePort)
 	t.Logf("done after %s", time.Since(start).Round(time.Millisecond))
@@ -95,7 +98,9 @@ func startMultiNode(t *testing.T) *multiNode {
 	dir := t.TempDir()
 	m := &multiNode{hosts: []*testHost{
 		{Name: "orca-e2e-n1", IP: "172.31.250.11", Port: 10251},
-		{Name: "orca-e2e-n2", IP: "172.31.250.12", Port: 10252},
+		// The second node runs the Service proxy's iptables fallback, so
+		// Service names and NodePorts are checked through both modes.
+		{Name: "orca-e2e-n2", IP: "172.31.250.12", Port: 10252, ProxyMode: "iptables"},
 	}}
 	for _, h := range m.hosts {
 		h.DataDir = filepath.Join(dir, h.Name)
@@ -190,6 +195,34 @@ func (m *multiNode) createService(t *testing.T) {
 	var err error
 	if m.svc, err = m.c.CS.CoreV1().Services(m.ns).Create(context.Background(), svc, metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// proxyModes: each node's Service proxy runs the mode it was given and
+// only that one (nftables: table ip orca-proxy; iptables: ORCA- chains in
+// the nat table) and programs the Service's ClusterIP; the fallback says so
+// at start.
+func (m *multiNode) proxyModes(t *testing.T) {
+	for _, h := range m.hosts {
+		iptables := h.ProxyMode == "iptables"
+		var last string
+		ok := false
+		for deadline := time.Now().Add(30 * time.Second); !ok && time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
+			nft := runCmd(10*time.Second, "", nil, "ip", "netns", "exec", h.Name, "nft", "list", "table", "ip", "orca-proxy")
+			ipt := runCmd(10*time.Second, "", nil, "ip", "netns", "exec", h.Name, "iptables-save", "-t", "nat")
+			rules, otherMode := nft.Out, strings.Contains(ipt.Out, "ORCA-")
+			if iptables {
+				rules, otherMode = ipt.Out, nft.Code == 0
+			}
+			ok = strings.Contains(rules, m.svc.Spec.ClusterIP) && !otherMode
+			last = fmt.Sprintf("nft list table ip orca-proxy:\n%s\niptables-save -t nat:\n%s", nft.Out, ipt.Out)
+		}
+		if !ok {
+			t.Errorf("%s (proxy mode %q): the Service's ClusterIP %s is not in its mode's rules, or the other mode has rules:\n%s", h.Name, h.ProxyMode, m.svc.Spec.ClusterIP, last)
+		}
+		if log, _ := os.ReadFile(h.LogPath); iptables && !strings.Contains(string(log), "service proxy: iptables mode") {
+			t.Errorf("%s: no start-up line naming the iptables mode in the agent log", h.Name)
+		}
 	}
 }
 
@@ -440,6 +473,9 @@ func (h *testHost) start(t *testing.T, server, kubeconfig string) {
 		"--data-dir", h.DataDir, "--agent-data-dir", h.AgentDir,
 		"--node-name", h.Name, "--node-ip", h.IP, "--kubelet-port", strconv.Itoa(h.Port),
 		"--cgroup-root", "/" + h.Name}
+	if h.ProxyMode != "" {
+		args = append(args, "--proxy-mode", h.ProxyMode)
+	}
 	cmd := exec.Command("nsenter", args...)
 	cmd.Stdout, cmd.Stderr = logf, logf
 	cmd.Env = envWith(map[string]string{"KUBECONFIG": ""})
@@ -462,6 +498,12 @@ func (h *testHost) start(t *testing.T, server, kubeconfig string) {
 		// The agent deletes its table on a clean exit.
 		if res := runCmd(10*time.Second, "", nil, "ip", "netns", "exec", h.Name, "nft", "list", "table", "inet", "orca-network"); res.Code == 0 {
 			t.Errorf("%s: table inet orca-network still there after the agent's clean exit:\n%s", h.Name, res.Out)
+		}
+		if res := runCmd(10*time.Second, "", nil, "ip", "netns", "exec", h.Name, "nft", "list", "table", "ip", "orca-proxy"); res.Code == 0 {
+			t.Errorf("%s: table ip orca-proxy still there after the agent's clean exit:\n%s", h.Name, res.Out)
+		}
+		if res := runCmd(10*time.Second, "", nil, "ip", "netns", "exec", h.Name, "iptables-save"); res.Code != 0 || strings.Contains(res.Out, "ORCA-") {
+			t.Errorf("%s: ORCA- iptables chains or jumps left after the agent's clean exit (or iptables-save failed):\n%s", h.Name, res.Out)
 		}
 		// Every pod was deleted before: no shim of this containerd may be left.
 		if left := shimsOf(h.AgentDir, 10*time.Second); len(left) > 0 {

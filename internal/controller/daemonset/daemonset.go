@@ -74,16 +74,18 @@ func New(d *deps.Deps) (*Controller, error) {
 	}
 	c.loop = loop.New("daemonset", c, d.Options.Workers,
 		dsInf.Informer().HasSynced, podInf.Informer().HasSynced, nodeInf.Informer().HasSynced, histInf.Informer().HasSynced)
-	if _, err := dsInf.Informer().AddEventHandler(c.loop.Handler()); err != nil {
+	// Handle: the pod adds count as observed creations, so no reconcile
+	// before the initial ones are all in.
+	if err := c.loop.Handle(dsInf.Informer(), c.loop.Handler()); err != nil {
 		return nil, err
 	}
-	if _, err := podInf.Informer().AddEventHandler(c.podHandler()); err != nil {
+	if err := c.loop.Handle(podInf.Informer(), c.podHandler()); err != nil {
 		return nil, err
 	}
-	if _, err := nodeInf.Informer().AddEventHandler(c.nodeHandler()); err != nil {
+	if err := c.loop.Handle(nodeInf.Informer(), c.nodeHandler()); err != nil {
 		return nil, err
 	}
-	if _, err := histInf.Informer().AddEventHandler(c.historyHandler()); err != nil {
+	if err := c.loop.Handle(histInf.Informer(), c.historyHandler()); err != nil {
 		return nil, err
 	}
 	return c, nil

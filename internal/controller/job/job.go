@@ -74,14 +74,16 @@ func newController(client kubernetes.Interface, d *deps.Deps, clk clock.Clock) (
 		backoff:     map[string]backoffRecord{},
 	}
 	c.loop = loop.New(name, c, d.Options.Workers, jobInf.Informer().HasSynced, podInf.Informer().HasSynced)
-	if _, err := jobInf.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
+	// Handle: the pod adds count as observed creations, so no reconcile
+	// before the initial ones are all in.
+	if err := c.loop.Handle(jobInf.Informer(), cache.ResourceEventHandlerFuncs{
 		AddFunc:    c.loop.Enqueue,
 		UpdateFunc: func(_, obj any) { c.loop.Enqueue(obj) },
 		DeleteFunc: c.jobDeleted,
 	}); err != nil {
 		return nil, err
 	}
-	if _, err := podInf.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
+	if err := c.loop.Handle(podInf.Informer(), cache.ResourceEventHandlerFuncs{
 		AddFunc:    c.podAdded,
 		UpdateFunc: func(_, obj any) { c.podUpdated(obj.(*v1.Pod)) },
 		DeleteFunc: c.podDeleted,

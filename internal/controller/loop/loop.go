@@ -54,6 +54,28 @@ func New(name string, r Reconciler, workers int, synced ...cache.InformerSynced)
 	}
 }
 
+// Handle registers h on inf, and Run starts no worker before h has been
+// handed every object of the informer's initial list. The informer's own
+// HasSynced is not enough: handlers run behind it. A controller that
+// counts events (expectations) and reconciled while the initial adds were
+// still arriving, after a restart or a leader change, would take the
+// adds of pods that existed before for the creations it just made, and
+// create them again.
+func (l *Loop) Handle(inf cache.SharedIndexInformer, h cache.ResourceEventHandler) error {
+	reg, err := inf.AddEventHandler(h)
+	if err != nil {
+		return err
+	}
+	l.WaitFor(reg.HasSynced)
+	return nil
+}
+
+// WaitFor makes Run wait for more before starting workers (a handler that
+// feeds several loops). Call before Run.
+func (l *Loop) WaitFor(synced ...cache.InformerSynced) {
+	l.synced = append(l.synced, synced...)
+}
+
 // Add queues key now.
 func (l *Loop) Add(key string) { l.queue.Add(key) }
 

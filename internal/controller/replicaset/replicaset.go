@@ -58,15 +58,20 @@ func New(d *deps.Deps) (*Controller, error) {
 		inf cache.SharedIndexInformer
 		r   *reconciler
 	}{{rsInf.Informer(), c.rs}, {rcInf.Informer(), c.rc}} {
-		if _, err := x.inf.AddEventHandler(x.r.ownerHandler()); err != nil {
+		if err := x.r.loop.Handle(x.inf, x.r.ownerHandler()); err != nil {
 			return nil, err
 		}
 	}
-	if _, err := podInf.AddEventHandler(cache.ResourceEventHandlerFuncs{
+	pods, err := podInf.AddEventHandler(cache.ResourceEventHandlerFuncs{
 		AddFunc: c.addPod, UpdateFunc: c.updatePod, DeleteFunc: c.deletePod,
-	}); err != nil {
+	})
+	if err != nil {
 		return nil, err
 	}
+	// The pod adds count as observed creations: no reconcile before the
+	// initial ones are all in (see loop.Handle).
+	c.rs.loop.WaitFor(pods.HasSynced)
+	c.rc.loop.WaitFor(pods.HasSynced)
 	return c, nil
 }
 

@@ -123,3 +123,60 @@ func TestPodsBeforeTheirNodeAndNodeRemoval(t *testing.T) {
 		t.Fatalf("counts = %d nodes, %d pods", n, p)
 	}
 }
+
+func withHostPort(p *corev1.Pod, port int32) *corev1.Pod {
+	p.Spec.Containers[0].Ports = []corev1.ContainerPort{{ContainerPort: 8080, HostPort: port}}
+	return p
+}
+
+func portTaken(t *testing.T, c *Cache, nodeName string, port int32) bool {
+	t.Helper()
+	ni, err := c.Snapshot().Get(nodeName)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ni.UsedPorts.CheckConflict("", "TCP", port)
+}
+
+// What a kubelet restart does to a running pod (containers restart,
+// readiness flips, phase goes Pending and back, its status is rewritten
+// many times) must leave its port and cpu booked: only a terminal phase or
+// deletion frees them.
+func TestHolderStaysBookedThroughStatusUpdates(t *testing.T) {
+	c := New(testclock.NewFakeClock(time.Unix(0, 0)))
+	c.SetNode(node("n1"))
+	a := withHostPort(pod("a", "n1", "1500m"), 18080)
+	a.Status.Phase = corev1.PodRunning
+	c.AddPod(a)
+	for i, phase := range []corev1.PodPhase{corev1.PodRunning, corev1.PodPending, corev1.PodRunning, corev1.PodPending, corev1.PodRunning} {
+		u := a.DeepCopy()
+		u.Status.Phase = phase
+		u.Status.ContainerStatuses = []corev1.ContainerStatus{{Name: "c", RestartCount: int32(i), Ready: phase == corev1.PodRunning}}
+		c.AddPod(u)
+		if !portTaken(t, c, "n1", 18080) || requestedCPU(t, c, "n1") != 1500 {
+			t.Fatalf("update %d (%s): port taken %v, cpu %dm", i, phase, portTaken(t, c, "n1", 18080), requestedCPU(t, c, "n1"))
+		}
+	}
+	if _, pods := c.Counts(); pods != 1 {
+		t.Fatalf("%d pods cached, want 1", pods)
+	}
+}
+
+// Two pods can hold one hostPort on a node (pods given a nodeName bypass
+// the scheduler): the port stays taken until the last of them is gone.
+func TestSharedHostPortFreedByTheLastHolder(t *testing.T) {
+	c := New(testclock.NewFakeClock(time.Unix(0, 0)))
+	c.SetNode(node("n1"))
+	a := withHostPort(pod("a", "n1", "100m"), 18080)
+	b := withHostPort(pod("b", "n1", "100m"), 18080)
+	c.AddPod(a)
+	c.AddPod(b)
+	c.RemovePod(b)
+	if !portTaken(t, c, "n1", 18080) {
+		t.Fatal("port freed while a still holds it")
+	}
+	c.RemovePod(a)
+	if portTaken(t, c, "n1", 18080) {
+		t.Fatal("port still taken with no holder")
+	}
+}

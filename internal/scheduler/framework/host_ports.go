@@ -11,8 +11,11 @@ type ProtocolPort struct {
 	Port     int32
 }
 
-// HostPortInfo maps hostIP -> set of protocol/ports in use on a node.
-type HostPortInfo map[string]map[ProtocolPort]struct{}
+// HostPortInfo maps hostIP -> protocol/port -> how many pods on the node
+// hold it. A count, not a set: two pods can hold one port (pods given a
+// nodeName bypass the scheduler), and the port must stay taken until the
+// last of them goes, or the cache forgets a holder that is still running.
+type HostPortInfo map[string]map[ProtocolPort]int
 
 // sanitize applies the API defaults: empty IP is the wildcard, empty protocol TCP.
 func sanitize(ip, protocol string) (string, string) {
@@ -25,27 +28,31 @@ func sanitize(ip, protocol string) (string, string) {
 	return ip, protocol
 }
 
-// Add records a used host port.
+// Add records one more holder of a host port.
 func (h HostPortInfo) Add(ip, protocol string, port int32) {
 	ip, protocol = sanitize(ip, protocol)
 	if h[ip] == nil {
-		h[ip] = map[ProtocolPort]struct{}{}
+		h[ip] = map[ProtocolPort]int{}
 	}
-	h[ip][ProtocolPort{protocol, port}] = struct{}{}
+	h[ip][ProtocolPort{protocol, port}]++
 }
 
-// Remove forgets a used host port.
+// Remove drops one holder of a host port; the port is free with the last.
 func (h HostPortInfo) Remove(ip, protocol string, port int32) {
 	ip, protocol = sanitize(ip, protocol)
-	if m := h[ip]; m != nil {
-		delete(m, ProtocolPort{protocol, port})
-		if len(m) == 0 {
-			delete(h, ip)
-		}
+	m := h[ip]
+	pp := ProtocolPort{protocol, port}
+	if m[pp] > 1 {
+		m[pp]--
+		return
+	}
+	delete(m, pp)
+	if len(m) == 0 {
+		delete(h, ip)
 	}
 }
 
-// Len counts recorded entries.
+// Len counts the ports in use (each once, however many pods hold it).
 func (h HostPortInfo) Len() int {
 	n := 0
 	for _, m := range h {
@@ -82,9 +89,9 @@ func (h HostPortInfo) CheckConflict(ip, protocol string, port int32) bool {
 func (h HostPortInfo) clone() HostPortInfo {
 	out := make(HostPortInfo, len(h))
 	for ip, m := range h {
-		cm := make(map[ProtocolPort]struct{}, len(m))
-		for k := range m {
-			cm[k] = struct{}{}
+		cm := make(map[ProtocolPort]int, len(m))
+		for k, n := range m {
+			cm[k] = n
 		}
 		out[ip] = cm
 	}
