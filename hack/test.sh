@@ -40,5 +40,8 @@ done
 for f in FuzzServeDNS FuzzReverseIP; do
 	go test -run '^$' -fuzz "^$f\$" -fuzztime "${DNS_FUZZ_EXECS:-60000x}" ./internal/dns/
 done
+for f in FuzzParseRequestHead FuzzCopyChunked; do
+	go test -run '^$' -fuzz "^$f\$" -fuzztime "${INGRESS_FUZZ_EXECS:-50000x}" ./internal/ingress/
+done
 echo
 echo "all tests passed"

@@ -12,11 +12,13 @@ import (
 	"time"
 )
 
-// conns is a lean HTTP/1.1 client for the proxy's plain requests: it
-// writes the request and reads the response on the calling goroutine over
-// a pooled keep-alive connection. net/http's Transport hands every request
-// to two goroutines per connection, which costs the proxy about as much as
-// the rest of its work on a loaded node. Upgrades go through Transport.
+// conns pools kept-alive connections to endpoints. The plain listener's
+// forwarder takes and returns them itself (get, put); for the HTTPS
+// listener's ReverseProxy, conns is a lean HTTP/1.1 client (RoundTrip):
+// it writes the request and reads the response on the calling goroutine.
+// net/http's Transport hands every request to two goroutines per
+// connection, which costs the proxy about as much as the rest of its work
+// on a loaded node.
 type conns struct {
 	dialer      net.Dialer
 	idleTimeout time.Duration
@@ -27,11 +29,14 @@ type conns struct {
 	lastSweep time.Time
 }
 
-// pconn is one kept-alive connection to an endpoint.
+// pconn is one kept-alive connection to an endpoint. The net/http path
+// reads and writes it through br and bw, the plain forwarder through rd;
+// each has its own pool, so a connection is only ever used one way.
 type pconn struct {
 	conn     net.Conn
 	br       *bufio.Reader
 	bw       *bufio.Writer
+	rd       *reader
 	endpoint string
 	reused   bool
 	idleAt   time.Time
@@ -94,7 +99,7 @@ func (c *conns) get(ctx context.Context, endpoint string) (*pconn, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &pconn{conn: conn, br: bufio.NewReader(conn), bw: bufio.NewWriter(conn), endpoint: endpoint}, nil
+	return &pconn{conn: conn, endpoint: endpoint}, nil
 }
 
 func (c *conns) put(pc *pconn) {
@@ -145,6 +150,9 @@ func (c *conns) sweep(now time.Time) []*pconn {
 // the request's context (the client went away) unblocks the connection by
 // expiring its deadline; the connection is then not reused.
 func (pc *pconn) roundTrip(c *conns, req *http.Request) (*http.Response, error) {
+	if pc.br == nil {
+		pc.br, pc.bw = bufio.NewReader(pc.conn), bufio.NewWriter(pc.conn)
+	}
 	stop := context.AfterFunc(req.Context(), func() { pc.conn.SetDeadline(time.Unix(1, 0)) }) //nolint:errcheck
 	if err := req.Write(pc.bw); err != nil {
 		stop()

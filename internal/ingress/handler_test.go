@@ -151,6 +151,23 @@ func TestHandler(t *testing.T) {
 			t.Errorf("https %s: %d %q, want 200 %q with proto=https", tc.host, code, body, tc.want)
 		}
 	}
+	// A client offering only HTTP/1.1 is served by the forwarder, also
+	// several requests on one connection.
+	h1 := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{
+		TLSClientConfig: &tls.Config{ServerName: "b.test", RootCAs: poolB, NextProtos: []string{"http/1.1"}}}}
+	for _, p := range []string{"/one", "/two"} {
+		req, _ := http.NewRequest("GET", "https://"+httpsAddr+p, nil)
+		req.Host = "b.test"
+		resp, err := h1.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.ProtoMajor != 1 || !strings.HasPrefix(string(body), "b "+p+" host=b.test") || !strings.Contains(string(body), "proto=https") {
+			t.Errorf("HTTPS HTTP/1.1 %s: %s %q, want HTTP/1.1 routed to b with proto=https", p, resp.Proto, body)
+		}
+	}
 	// HTTP/2 is offered over TLS, and proxied to the HTTP/1.1 backend.
 	h2 := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{
 		TLSClientConfig: &tls.Config{ServerName: "a.test", RootCAs: poolA}, ForceAttemptHTTP2: true}}

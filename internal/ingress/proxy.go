@@ -11,14 +11,20 @@ import (
 )
 
 // Handler routes each request by the current Table and proxies it to one
-// endpoint of the matched backend. Upgrades (WebSocket) are passed through
-// as a two-way byte stream. Streaming responses (no Content-Length, i.e.
-// chunked, or text/event-stream) are flushed to the client as soon as the
-// backend writes them; a response of known length goes through the
-// server's write buffer (nginx buffers whole responses by default).
+// endpoint of the matched backend: HTTP/1.1 requests, plain or over TLS,
+// through the forwarder (forward.go); HTTP/2 requests through ServeHTTP,
+// an httputil.ReverseProxy. Upgrades (WebSocket) are passed through as a
+// two-way byte stream. Streaming responses reach the client as the
+// backend writes them: the forwarder passes on every read at once; the
+// ReverseProxy flushes responses without a Content-Length (chunked, or
+// text/event-stream) immediately and the others through the server's
+// write buffer.
 type Handler struct {
 	table atomic.Pointer[Table]
+	// proxy serves the HTTPS listener's HTTP/2 clients (net/http).
 	proxy *httputil.ReverseProxy
+	// plain are the backend connections of the forwarder (forward.go).
+	plain *conns
 	log   *slog.Logger
 }
 
@@ -31,7 +37,7 @@ func NewHandler(log *slog.Logger) *Handler {
 	if log == nil {
 		log = slog.Default()
 	}
-	h := &Handler{log: log}
+	h := &Handler{log: log, plain: newConns()}
 	h.table.Store(&Table{})
 	h.proxy = &httputil.ReverseProxy{
 		Rewrite:   rewrite,

@@ -8,14 +8,21 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"sync"
 	"time"
 )
 
-// Listeners are the ingress's HTTP and HTTPS servers on the node.
+// Listeners are the ingress's HTTP and HTTPS servers on the node. The
+// ingress's own HTTP/1.1 forwarder (forward.go) serves the plain HTTP
+// listener, and the HTTPS connections that negotiate HTTP/1.1 (or
+// nothing) by ALPN; net/http serves those that negotiate HTTP/2.
 type Listeners struct {
-	servers []*http.Server
-	lns     []net.Listener
-	log     *slog.Logger
+	plain, secure *plainServer
+	// h2 serves the HTTPS connections that chose HTTP/2, which secure
+	// hands over through h2ln.
+	h2   *http.Server
+	h2ln *connQueue
+	log  *slog.Logger
 }
 
 // Listen binds the HTTP and HTTPS addresses (an empty address disables
@@ -28,7 +35,7 @@ func Listen(httpAddr, httpsAddr string, h *Handler, def *tls.Certificate, log *s
 		if err != nil {
 			return nil, fmt.Errorf("ingress HTTP listener: %w", err)
 		}
-		l.add(newServer(h, nil, log), ln)
+		l.plain = newPlainServer(h, ln, nil, nil, log)
 	}
 	if httpsAddr != "" {
 		ln, err := net.Listen("tcp", httpsAddr)
@@ -39,32 +46,32 @@ func Listen(httpAddr, httpsAddr string, h *Handler, def *tls.Certificate, log *s
 		cfg := h.serverTLS(def)
 		// Offer HTTP/2 and HTTP/1.1, as nginx does.
 		cfg.NextProtos = []string{"h2", "http/1.1"}
-		l.add(newServer(h, cfg, log), tls.NewListener(ln, cfg))
+		l.h2 = newServer(h, cfg, log)
+		l.h2ln = newConnQueue(ln.Addr())
+		l.secure = newPlainServer(h, ln, cfg, l.h2ln, log)
 	}
 	return l, nil
 }
 
 func newServer(h http.Handler, cfg *tls.Config, log *slog.Logger) *http.Server {
-	// With a TLS listener the server negotiates HTTP/2 by ALPN itself.
+	// Given TLS connections that negotiated "h2", the server speaks
+	// HTTP/2 on them by itself.
 	return &http.Server{
 		Handler:           h,
 		TLSConfig:         cfg,
-		ReadHeaderTimeout: 60 * time.Second,
-		IdleTimeout:       75 * time.Second, // nginx's keepalive_timeout
+		ReadHeaderTimeout: readHeaderTimeout,
+		IdleTimeout:       idleTimeout,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelDebug),
 	}
 }
 
-func (l *Listeners) add(s *http.Server, ln net.Listener) {
-	l.servers = append(l.servers, s)
-	l.lns = append(l.lns, ln)
-}
-
 // Addrs are the bound addresses, HTTP first (tests listen on port 0).
 func (l *Listeners) Addrs() []net.Addr {
-	out := make([]net.Addr, len(l.lns))
-	for i, ln := range l.lns {
-		out[i] = ln.Addr()
+	var out []net.Addr
+	for _, p := range []*plainServer{l.plain, l.secure} {
+		if p != nil {
+			out = append(out, p.ln.Addr())
+		}
 	}
 	return out
 }
@@ -72,23 +79,35 @@ func (l *Listeners) Addrs() []net.Addr {
 // Serve serves until ctx ends, then stops accepting and lets requests in
 // flight finish for up to 10 seconds.
 func (l *Listeners) Serve(ctx context.Context) {
-	for i, s := range l.servers {
+	for _, p := range []*plainServer{l.plain, l.secure} {
+		if p != nil {
+			go p.serve()
+		}
+	}
+	if l.h2 != nil {
 		go func() {
-			if err := s.Serve(l.lns[i]); err != nil && !errors.Is(err, http.ErrServerClosed) {
-				l.log.Error("ingress listener", "addr", l.lns[i].Addr(), "err", err)
+			if err := l.h2.Serve(l.h2ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				l.log.Error("ingress HTTP/2 server", "err", err)
 			}
 		}()
 	}
 	<-ctx.Done()
 	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	for _, s := range l.servers {
-		s.Shutdown(sctx) //nolint:errcheck // best effort at exit
+	var wg sync.WaitGroup
+	for _, p := range []*plainServer{l.plain, l.secure} {
+		if p != nil {
+			wg.Go(func() { p.shutdown(sctx) })
+		}
 	}
+	if l.h2 != nil {
+		wg.Go(func() { l.h2.Shutdown(sctx) }) //nolint:errcheck // best effort at exit
+	}
+	wg.Wait()
 }
 
 func (l *Listeners) close() {
-	for _, ln := range l.lns {
-		ln.Close()
+	if l.plain != nil {
+		l.plain.ln.Close()
 	}
 }
