@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"runtime/debug"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -146,39 +147,69 @@ func (sf *serverFlags) identity() string {
 
 // runServer serves until a signal; a nil sched (ctrl) means no in-process
 // scheduler (controllers). onReady runs once the server answers (orca up starts its
-// agent there).
+// agent there). On a signal the components stop first, while the API still
+// answers, so the scheduler and the controllers can release their Leases (a
+// restarted orca then schedules at once instead of waiting for them to
+// expire) and the agent can clean up; the server stops after them.
 func runServer(cfg apiserver.Config, sched *scheduler.Options, ctrl *controller.Options, onReady func(context.Context, *apiserver.Server)) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	serverCtx, stopServer := context.WithCancel(context.Background())
+	defer stopServer()
 	start := time.Now()
-	s, err := apiserver.New(ctx, cfg)
+	s, err := apiserver.New(serverCtx, cfg)
 	if err != nil {
 		return err
 	}
 	defer s.Close()
+	var components sync.WaitGroup
+	run := func(name string, f func() error) {
+		components.Add(1)
+		go func() {
+			defer components.Done()
+			if err := f(); err != nil {
+				slog.Error(name+" stopped", "err", err)
+			}
+		}()
+	}
+	components.Add(1)
 	go func() {
+		defer components.Done()
 		if err := s.WaitReady(ctx); err != nil {
 			return
 		}
 		slog.Info("orca server ready", "url", s.URL(), "kubeconfig", s.KubeconfigPath(), "startup", time.Since(start).Round(time.Millisecond))
 		if onReady != nil {
-			go onReady(ctx, s)
+			run("node", func() error { onReady(ctx, s); return nil })
 		}
 		if sched != nil {
-			go func() {
-				if err := scheduler.Run(ctx, s.LoopbackConfig(), *sched); err != nil {
-					slog.Error("scheduler stopped", "err", err)
-				}
-			}()
+			run("scheduler", func() error { return scheduler.Run(ctx, s.LoopbackConfig(), *sched) })
 		}
 		if ctrl != nil {
-			if err := controller.Run(ctx, s.LoopbackConfig(), *ctrl); err != nil {
-				slog.Error("controllers stopped", "err", err)
-			}
+			run("controllers", func() error { return controller.Run(ctx, s.LoopbackConfig(), *ctrl) })
 		}
 	}()
-	return s.Run(ctx)
+	errc := make(chan error, 1)
+	go func() { errc <- s.Run(serverCtx) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	stopped := make(chan struct{})
+	go func() { components.Wait(); close(stopped) }()
+	select {
+	case <-stopped:
+	case <-time.After(componentStopTimeout):
+		slog.Warn("components still stopping; stopping the server anyway", "after", componentStopTimeout)
+	}
+	stopServer()
+	return <-errc
 }
+
+// componentStopTimeout bounds how long a stopping server waits for its
+// components.
+const componentStopTimeout = 10 * time.Second
 
 func setupLogging(level string) {
 	var l slog.Level

@@ -106,9 +106,6 @@ func (s *Server) writeObject(w http.ResponseWriter, r *http.Request, code int, o
 			return
 		}
 		obj = converted
-		if t.Type == mtProtobuf {
-			t.Type = mtJSON // tables and metadata lists are served as JSON
-		}
 	}
 	body, err := s.codecs.encode(obj, t.Type, r.URL.Query().Get("pretty") == "true")
 	if err != nil && t.Type == mtProtobuf {

@@ -72,6 +72,9 @@ func negotiate(r *http.Request, allowAs func(as, group, version string) bool) (t
 		if t.As != "" && (allowAs == nil || !allowAs(t.As, t.Group, t.Version)) {
 			continue
 		}
+		if t.Type == mtProtobuf && t.As == "Table" {
+			continue // a Table has no protobuf form; take the client's next choice
+		}
 		return t, true
 	}
 	return target{}, false

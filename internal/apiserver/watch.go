@@ -83,7 +83,7 @@ type watchStream struct {
 // start writes the stream's headers.
 func (ws *watchStream) start() {
 	ct := ws.t.Type
-	if ct == mtYAML || ws.t.As != "" {
+	if ct == mtYAML {
 		ct = mtJSON
 	}
 	ws.t.Type = ct
