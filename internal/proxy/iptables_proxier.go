@@ -5,7 +5,6 @@ import (
 	"log/slog"
 	"maps"
 	"sort"
-	"sync"
 	"time"
 )
 
@@ -20,13 +19,8 @@ type ipTablesProxier struct {
 	ipt      *iptables
 	src      source
 	log      *slog.Logger
-	sched    schedule
 	flushUDP func([]flowFilter) (uint, error)
-
-	mu       sync.Mutex
-	dirty    map[string]bool
-	needFull bool
-	wake     chan struct{}
+	syncer
 
 	// Owned by the sync loop: each Service's rules and UDP ports (for
 	// conntrack flushing), the chains' content last restored (nil:
@@ -48,79 +42,33 @@ const jumpCheckPeriod = 30 * time.Second
 func newIPTablesProxier(p Params, ipt *iptables, src source, log *slog.Logger) *ipTablesProxier {
 	return &ipTablesProxier{
 		params: p, ipt: ipt, src: src, log: log,
-		sched: schedule{
-			minFull: DefaultMinSyncInterval, minPartial: DefaultPartialSyncInterval, fullPeriod: DefaultFullSyncPeriod,
-		},
 		flushUDP: deleteFlows,
-		dirty:    map[string]bool{},
-		needFull: true,
-		wake:     make(chan struct{}, 1),
+		syncer:   newSyncer(),
 		services: map[string]*iptService{},
 		udp:      map[string][]udpPort{},
 	}
 }
 
-func (px *ipTablesProxier) changed(key string) {
-	px.mu.Lock()
-	px.dirty[key] = true
-	px.mu.Unlock()
-	select {
-	case px.wake <- struct{}{}:
-	default:
-	}
-}
-
-// run syncs until ctx ends, on the same schedule as the nftables mode.
+// run syncs until ctx ends, on the same schedule as the nftables mode,
+// checking the jumps from the built-in chains in between.
 func (px *ipTablesProxier) run(ctx context.Context) {
-	timer := time.NewTimer(0)
-	defer timer.Stop()
-	for ctx.Err() == nil {
-		px.mu.Lock()
-		full, at := px.sched.next(px.needFull, len(px.dirty) > 0)
-		px.mu.Unlock()
-		now := time.Now()
-		if !at.After(now) {
-			if err := px.sync(ctx, full); err != nil && ctx.Err() == nil {
-				px.log.Error("service proxy sync (iptables)", "full", full, "err", err)
-			}
-			continue
-		}
-		check := px.jumpsAt.Add(jumpCheckPeriod)
-		if !check.After(now) {
-			px.checkJumps(ctx)
-			continue
-		}
-		if check.Before(at) {
-			at = check
-		}
-		timer.Reset(time.Until(at))
-		select {
-		case <-ctx.Done():
-		case <-px.wake:
-		case <-timer.C:
-		}
-	}
+	px.loop(ctx, px.log, "iptables", px.sync, chore{
+		due: func() (time.Time, bool) { return px.jumpsAt.Add(jumpCheckPeriod), true },
+		do:  func(ctx context.Context, _ time.Time) { px.checkJumps(ctx) },
+	})
 }
 
 // sync writes the rules (every chain when full, else the changed ones);
 // a failure makes the next sync full.
 func (px *ipTablesProxier) sync(ctx context.Context, full bool) error {
-	px.mu.Lock()
-	dirty := px.dirty
-	px.dirty, px.needFull = map[string]bool{}, false
-	px.mu.Unlock()
-	start := time.Now()
-	px.sched.lastSync = start
+	dirty, start := px.begin(full)
 	if full {
-		px.sched.lastFull = start
 		px.written = nil
 	}
 	lines, err := px.write(ctx, full, dirty)
 	if err != nil {
 		px.written = nil
-		px.mu.Lock()
-		px.needFull = true
-		px.mu.Unlock()
+		px.failed(dirty)
 		return err
 	}
 	level := slog.LevelDebug

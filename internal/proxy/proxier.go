@@ -16,7 +16,6 @@ import (
 	"maps"
 	"os/exec"
 	"strings"
-	"sync"
 	"time"
 
 	"sigs.k8s.io/knftables"
@@ -43,13 +42,8 @@ type Proxier struct {
 	nft      knftables.Interface
 	src      source
 	log      *slog.Logger
-	sched    schedule
 	flushUDP func([]flowFilter) (uint, error)
-
-	mu       sync.Mutex
-	dirty    map[string]bool
-	needFull bool
-	wake     chan struct{}
+	syncer
 
 	// Owned by the sync loop.
 	applied state
@@ -59,13 +53,8 @@ type Proxier struct {
 func newProxier(p Params, nft knftables.Interface, src source, log *slog.Logger) *Proxier {
 	return &Proxier{
 		params: p, nft: nft, src: src, log: log,
-		sched: schedule{
-			minFull: DefaultMinSyncInterval, minPartial: DefaultPartialSyncInterval, fullPeriod: DefaultFullSyncPeriod,
-		},
 		flushUDP: deleteFlows,
-		dirty:    map[string]bool{},
-		needFull: true,
-		wake:     make(chan struct{}, 1),
+		syncer:   newSyncer(),
 		applied:  state{},
 		stale:    map[string]time.Time{},
 	}
@@ -85,77 +74,21 @@ func newTable() (knftables.Interface, error) {
 	return nft, nil
 }
 
-// changed marks a Service for the next sync.
-func (px *Proxier) changed(key string) {
-	px.mu.Lock()
-	px.dirty[key] = true
-	px.mu.Unlock()
-	px.poke()
-}
-
-func (px *Proxier) poke() {
-	select {
-	case px.wake <- struct{}{}:
-	default:
-	}
-}
-
 // run syncs until ctx ends. Emptied chains are deleted in transactions of
 // their own, only when no sync is due, so a change never waits for them.
 func (px *Proxier) run(ctx context.Context) {
-	timer := time.NewTimer(0)
-	defer timer.Stop()
-	for ctx.Err() == nil {
-		px.mu.Lock()
-		full, at := px.sched.next(px.needFull, len(px.dirty) > 0)
-		px.mu.Unlock()
-		now := time.Now()
-		if !at.After(now) {
-			if err := px.sync(ctx, full); err != nil && ctx.Err() == nil {
-				px.log.Error("service proxy sync", "full", full, "err", err)
-			}
-			continue
-		}
-		if due, ok := px.staleDue(); ok {
-			if !due.After(now) {
-				px.deleteStaleChains(ctx, now)
-				continue
-			}
-			if due.Before(at) {
-				at = due
-			}
-		}
-		timer.Reset(time.Until(at))
-		select {
-		case <-ctx.Done():
-		case <-px.wake:
-		case <-timer.C:
-		}
-	}
+	px.loop(ctx, px.log, "nftables", px.sync, chore{due: px.staleDue, do: px.deleteStaleChains})
 }
 
 // sync writes the table: everything when full, else the dirty Services.
 func (px *Proxier) sync(ctx context.Context, full bool) error {
-	px.mu.Lock()
-	dirty := px.dirty
-	px.dirty = map[string]bool{}
-	px.needFull = false
-	px.mu.Unlock()
-
-	start := time.Now()
-	px.sched.lastSync = start
-	if full {
-		px.sched.lastFull = start
-	}
+	dirty, start := px.begin(full)
 	next, changed, w, tx, err := px.transaction(ctx, full, dirty)
 	if err == nil && tx.NumOperations() > 0 {
 		err = px.nft.Run(ctx, tx)
 	}
 	if err != nil {
-		px.mu.Lock()
-		maps.Copy(px.dirty, dirty)
-		px.needFull = true
-		px.mu.Unlock()
+		px.failed(dirty)
 		return err
 	}
 	for _, c := range w.chains {
