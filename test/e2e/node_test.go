@@ -1048,8 +1048,19 @@ func nodeAgentRestart(t *testing.T, n *nodeUp) {
 	ns := n.namespace(t, "agent-restart")
 	n.createPod(t, serverPod(ns, "steady"))
 	n.createPod(t, busyboxPod(ns, "counter", "echo started; "+sleepScript))
+	port, err := freePort()
+	if err != nil {
+		t.Fatal(err)
+	}
+	holder, clash := serverPod(ns, "port-holder"), serverPod(ns, "port-clash")
+	holder.Spec.Containers[0].Ports[0].HostPort = int32(port)
+	clash.Spec.Containers[0].Ports[0].HostPort = int32(port)
+	n.createPod(t, holder)
 	before := n.waitPod(t, ns, "steady", "Running and Ready", 60*time.Second, runningReady)
 	n.waitPod(t, ns, "counter", "Running and Ready", 60*time.Second, runningReady)
+	n.waitPod(t, ns, "port-holder", "Running and Ready", 60*time.Second, runningReady)
+	n.createPod(t, clash)
+	n.waitEvent(t, ns, "port-clash", corev1.EventTypeWarning, "FailedScheduling", "didn't have free ports for the requested pod ports", 30*time.Second)
 	id := before.Status.ContainerStatuses[0].ContainerID
 	url := "http://" + net.JoinHostPort(before.Status.PodIP, "8080") + "/"
 	ctrBefore := n.ctrContainers(t)
@@ -1073,9 +1084,7 @@ func nodeAgentRestart(t *testing.T, n *nodeUp) {
 
 	// A pod created now proves the new kubelet syncs; the old ones must be
 	// adopted, not restarted or duplicated. It is bound to the node
-	// directly: the restarted scheduler waits out its predecessor's lease
-	// (~15 s, the old process does not release it on SIGTERM), which is
-	// not what this test is about.
+	// directly: the scheduler is checked below.
 	newPod := serverPod(ns, "after")
 	newPod.Spec.NodeName = n.Node
 	n.createPod(t, newPod)
@@ -1107,6 +1116,21 @@ func nodeAgentRestart(t *testing.T, n *nodeUp) {
 	if c := n.waitPod(t, ns, "counter", "Running", 5*time.Second, runningReady).Status.ContainerStatuses[0]; c.RestartCount != 0 {
 		t.Errorf("busybox pod restarted across the agent restart: restartCount %d", c.RestartCount)
 	}
+	// The restarted scheduler schedules at once (the stopped process gave
+	// its lease back), and its fresh cache still counts the host port the
+	// holder took before the restart: the clash pod, queued before the new
+	// pod, has been tried again by the time the new pod runs, and must
+	// still be unbound.
+	scheduledStart := time.Now()
+	n.createPod(t, serverPod(ns, "scheduled-after"))
+	n.waitPod(t, ns, "scheduled-after", "scheduled and Running after the restart", 30*time.Second, runningReady)
+	t.Logf("a pod was scheduled and running %s after its creation, after the restart", time.Since(scheduledStart).Round(time.Millisecond))
+	if p, err := n.CS.CoreV1().Pods(ns).Get(context.Background(), "port-clash", metav1.GetOptions{}); err != nil {
+		t.Error(err)
+	} else if p.Spec.NodeName != "" {
+		t.Errorf("after the restart the pod wanting the taken host port %d was bound to %q; want it pending", port, p.Spec.NodeName)
+	}
+
 	// The restarted kubelet still deletes pods properly.
 	res = n.kubectl(t, "delete", "pod", "counter", "-n", ns, "--timeout=60s")
 	ok(t, res, "delete after agent restart")
