@@ -329,7 +329,10 @@ func (s *Server) podBudget(ctx context.Context, pod *corev1.Pod) (*policyv1.PodD
 	if pdbs == nil {
 		return nil, nil
 	}
-	list, err := pdbs.rest.List(ctx, pod.Namespace, storage.ListOptions{ResourceVersion: "0"})
+	// A consistent read, as upstream's eviction lists budgets: a budget
+	// whose status was just written must not be judged by its older
+	// version (seen as a spurious 429 right after a status update).
+	list, err := pdbs.rest.List(ctx, pod.Namespace, storage.ListOptions{})
 	if err != nil {
 		return nil, err
 	}
