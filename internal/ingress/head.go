@@ -2,6 +2,7 @@ package ingress
 
 import (
 	"bytes"
+	"net/url"
 )
 
 // Parsing HTTP/1.1 message heads in place (RFC 9112), for the forwarder:
@@ -193,6 +194,11 @@ func (h *requestHead) parseTarget() error {
 		return errBadTarget
 	}
 	if len(auth) == 0 || bytes.IndexByte(auth, '@') >= 0 {
+		return errBadTarget
+	}
+	// Absolute form is rare (clients talking to a proxy): let net/url
+	// judge its escapes, so exactly what net/http refuses is refused.
+	if _, err := url.ParseRequestURI(string(t)); err != nil {
 		return errBadTarget
 	}
 	h.absolute, h.host, h.path = true, auth, path
