@@ -57,33 +57,21 @@ var benchParams = Params{NodeName: "node-0", ServiceCIDR: "10.96.0.0/12", Cluste
 
 // benchNFT is Bench in nftables mode: changes are partial syncs.
 func benchNFT(ctx context.Context, rep *BenchReport, src *staticSource, changes int) error {
-	services, endpoints := rep.Services, rep.Endpoints
 	nft, err := newTable()
 	if err != nil {
 		return err
 	}
 	px := newProxier(benchParams, nft, src, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	px.flushUDP = func([]flowFilter) (uint, error) { return 0, nil }
-	start, cpu := time.Now(), cpuTime()
-	if err := px.sync(ctx, true); err != nil {
-		return err
-	}
-	rep.FullSync, rep.FullCPU = time.Since(start), cpuTime()-cpu
+	err = timeSyncs(ctx, rep, src, changes, &px.syncer, px.sync, func() {
+		// The sync loop deletes emptied chains later, on its own.
+		px.deleteStaleChains(ctx, time.Now().Add(staleChainGrace))
+	})
 	for _, r := range px.applied {
 		rep.Chains += len(r.chains)
 	}
-	for c := 1; c <= changes; c++ {
-		i := (c * 7919) % services
-		s, sl := benchService(i, endpoints, c)
-		px.changed(src.set(s, sl))
-		start, cpu := time.Now(), cpuTime()
-		if err := px.sync(ctx, false); err != nil {
-			return err
-		}
-		rep.Change = append(rep.Change, time.Since(start))
-		rep.ChangeCPU = append(rep.ChangeCPU, cpuTime()-cpu)
-		// The sync loop deletes emptied chains later, on its own.
-		px.deleteStaleChains(ctx, time.Now().Add(staleChainGrace))
+	if err != nil {
+		return err
 	}
 	return cleanup(ctx, nft)
 }
@@ -96,24 +84,33 @@ func benchIPT(ctx context.Context, rep *BenchReport, src *staticSource, changes 
 	}
 	px := newIPTablesProxier(benchParams, ipt, src, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	px.flushUDP = func([]flowFilter) (uint, error) { return 0, nil }
+	if err := timeSyncs(ctx, rep, src, changes, &px.syncer, px.sync, func() {}); err != nil {
+		return err
+	}
+	rep.Chains = len(px.present)
+	return px.teardown(ctx)
+}
+
+// timeSyncs times a full sync, then changes partial syncs of one changed
+// Service each (after runs after each, untimed).
+func timeSyncs(ctx context.Context, rep *BenchReport, src *staticSource, changes int, l *syncer, sync func(context.Context, bool) error, after func()) error {
 	start, cpu := time.Now(), cpuTime()
-	if err := px.sync(ctx, true); err != nil {
+	if err := sync(ctx, true); err != nil {
 		return err
 	}
 	rep.FullSync, rep.FullCPU = time.Since(start), cpuTime()-cpu
-	rep.Chains = len(px.present)
 	for c := 1; c <= changes; c++ {
-		i := (c * 7919) % rep.Services
-		s, sl := benchService(i, rep.Endpoints, c)
-		px.changed(src.set(s, sl))
+		s, sl := benchService((c*7919)%rep.Services, rep.Endpoints, c)
+		l.changed(src.set(s, sl))
 		start, cpu := time.Now(), cpuTime()
-		if err := px.sync(ctx, false); err != nil {
+		if err := sync(ctx, false); err != nil {
 			return err
 		}
 		rep.Change = append(rep.Change, time.Since(start))
 		rep.ChangeCPU = append(rep.ChangeCPU, cpuTime()-cpu)
+		after()
 	}
-	return px.teardown(ctx)
+	return nil
 }
 
 // benchService is Service i with n endpoints; generation g replaces the
