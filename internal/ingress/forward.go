@@ -314,11 +314,25 @@ func (s *session) upload(pc *pconn, body framing) *upload {
 			pc.conn.Close()
 		}
 		scratchBuffers.Put(buf)
+		if uploadFinishing != nil {
+			uploadFinishing()
+		}
 	}()
 	return u
 }
 
-// finished: the body went up whole; false while it is still going.
+// uploadFinishing, when set by a test, runs between an upload's last
+// write and its end: the moment a backend may already have answered.
+var uploadFinishing func()
+
+// uploadGrace is how long an answer waits for its request's upload to
+// end before the exchange counts as answered early. A backend that read
+// the whole body may answer before the goroutine that wrote its last
+// bytes has run again, above all on a loaded machine; an early answer
+// (413 to a large upload) is delayed by at most this much.
+const uploadGrace = 250 * time.Millisecond
+
+// finished: the body went up whole, waiting up to uploadGrace for it.
 func (u *upload) finished() bool {
 	if u == nil {
 		return true
@@ -327,6 +341,13 @@ func (u *upload) finished() bool {
 	case <-u.done:
 		return u.err == nil
 	default:
+	}
+	t := time.NewTimer(uploadGrace)
+	defer t.Stop()
+	select {
+	case <-u.done:
+		return u.err == nil
+	case <-t.C:
 		return false
 	}
 }
@@ -399,7 +420,9 @@ func (s *session) relay(pc *pconn, up *upload) (keepC, keepB bool, err error) {
 	if err != nil {
 		return s.badGateway(sent, up, err)
 	}
-	keepC = keepClient(&s.req, f) && up.finished() && !s.stopping()
+	// Settled first: whether the body went up decides for both sides.
+	uploaded := up.finished()
+	keepC = uploaded && keepClient(&s.req, f) && !s.stopping()
 	keepB = keepBackend(&s.req, &s.resp, f)
 	s.out.buf = appendResponseHead(s.out.buf[:0], &s.resp, keepC, s.req.minor)
 	if err := copyBody(pc.rd, &s.out, f); err != nil {

@@ -437,3 +437,28 @@ func TestForwardClientGoneMidBody(t *testing.T) {
 		t.Fatal("the backend still waits for the body")
 	}
 }
+
+// TestForwardReuseSlowUploadEnd: a backend may answer a request whose
+// body it read whole before the goroutine that wrote the body's last
+// bytes runs again. The exchange still counts as complete: both
+// connections stay open.
+func TestForwardReuseSlowUploadEnd(t *testing.T) {
+	uploadFinishing = func() { time.Sleep(50 * time.Millisecond) }
+	t.Cleanup(func() { uploadFinishing = nil })
+	be, accepted := rawBackend(t, func(r *http.Request, conn net.Conn) bool {
+		io.Copy(io.Discard, r.Body)
+		io.WriteString(conn, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+		return true
+	})
+	addr, _, _ := serving(t, oneBackend(be))
+	c := dial(t, addr)
+	for i := 0; i < 3; i++ {
+		c.send("POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n1\r\na\r\n0\r\n\r\n")
+		if resp, body := c.read("POST"); body != "ok" || resp.Close {
+			t.Fatalf("request %d: %q close=%v, want ok and the connection kept", i, body, resp.Close)
+		}
+	}
+	if n := accepted.Load(); n != 1 {
+		t.Errorf("the backend accepted %d connections, want 1", n)
+	}
+}
