@@ -152,6 +152,7 @@ func benchControllersCmd() *cobra.Command {
 	f.BoolVar(&o.Keep, "keep", false, "keep the temporary directory with the server and agent logs")
 	f.StringVar(&o.ProfileDir, "profile-dir", "", "save the server's CPU profile of the creation, its heap profile after it and the agent's CPU profile in this directory")
 	f.StringSliceVar(&o.ServerArgs, "server-arg", nil, "extra flag for orca server, repeatable (e.g. --server-arg=--memory-limit=700Mi)")
+	f.DurationVar(&o.Idle, "idle", time.Minute, "after the rollout, keep the cluster idle this long and read the server's memory again (0: skip)")
 	return cmd
 }
 

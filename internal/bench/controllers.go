@@ -33,12 +33,17 @@ type ControllersOptions struct {
 	ProfileDir string
 	// ServerArgs are extra flags for `orca server` (e.g. --memory-limit).
 	ServerArgs []string
+	// Idle: how long the cluster stays idle after the rollout before the
+	// server's memory is read again (the Go runtime returns freed memory
+	// to the system gradually).
+	Idle time.Duration
 	Progress   io.Writer
 }
 
 // ControllersReport holds the results.
 type ControllersReport struct {
 	Nodes, Replicas int
+	Idle            time.Duration
 	// Create: Deployment create call to every replica available, as its
 	// status says; FirstPod: to the first pod created.
 	Create, FirstPod time.Duration
@@ -49,6 +54,7 @@ type ControllersReport struct {
 	// rollout.
 	CreateCPU, RolloutCPU cpuTimes
 	Server                procStatus // after the rollout
+	ServerIdle            procStatus // after Idle more
 	Agent                 procStatus
 	CreateReqs            []requestRate
 	RolloutReqs           []requestRate
@@ -68,6 +74,9 @@ func (r ControllersReport) Print(w io.Writer) {
 		r.RolloutCPU.print(w, r.Rollout, r.Replicas)
 	}
 	fmt.Fprintf(w, "  server RSS after:               %.1f MiB (anonymous %.1f, peak %.1f)\n", mib(r.Server.VmRSS), mib(r.Server.RssAnon), mib(r.Server.VmHWM))
+	if r.ServerIdle.VmRSS > 0 {
+		fmt.Fprintf(w, "  server RSS after %-14s %.1f MiB (anonymous %.1f)\n", r.Idle.String()+" idle:", mib(r.ServerIdle.VmRSS), mib(r.ServerIdle.RssAnon))
+	}
 	fmt.Fprintf(w, "  agent RSS after:                %.1f MiB (anonymous %.1f)\n", mib(r.Agent.VmRSS), mib(r.Agent.RssAnon))
 	if r.Dir != "" {
 		fmt.Fprintf(w, "logs kept in %s\n", r.Dir)
@@ -102,7 +111,7 @@ func Controllers(ctx context.Context, o ControllersOptions) (rep *ControllersRep
 	if err != nil {
 		return nil, err
 	}
-	rep = &ControllersReport{Nodes: o.Nodes, Replicas: o.Replicas}
+	rep = &ControllersReport{Nodes: o.Nodes, Replicas: o.Replicas, Idle: o.Idle}
 	if o.Keep {
 		rep.Dir = tmp
 	} else {
@@ -110,6 +119,9 @@ func Controllers(ctx context.Context, o ControllersOptions) (rep *ControllersRep
 	}
 	var agentArgs []string
 	if o.ProfileDir != "" {
+		if err := os.MkdirAll(o.ProfileDir, 0o755); err != nil {
+			return rep, err
+		}
 		agentArgs = []string{"--cpu-profile", filepath.Join(o.ProfileDir, "agent.cpu.pprof")}
 	}
 	c, err := startSimCluster(ctx, o.Binary, tmp, o.Nodes, progress, o.ServerArgs, agentArgs)
@@ -174,11 +186,25 @@ func Controllers(ctx context.Context, o ControllersOptions) (rep *ControllersRep
 	if rep.Server, err = readProcStatus(srv.cmd.Process.Pid); err != nil {
 		return rep, err
 	}
-	rep.Agent, err = readProcStatus(agent.cmd.Process.Pid)
+	if rep.Agent, err = readProcStatus(agent.cmd.Process.Pid); err != nil {
+		return rep, err
+	}
+	if o.Idle > 0 {
+		progress("idle for %v", o.Idle)
+		select {
+		case <-ctx.Done():
+			return rep, ctx.Err()
+		case <-time.After(o.Idle):
+		}
+		if rep.ServerIdle, err = readProcStatus(srv.cmd.Process.Pid); err != nil {
+			return rep, err
+		}
+	}
 	if o.ProfileDir != "" {
+		// Last: its forced collection would make the idle reading lower.
 		saveProfile(ctx, cs, "/debug/pprof/heap?gc=1", filepath.Join(o.ProfileDir, "server-rolled.heap.pprof"), progress)
 	}
-	return rep, err
+	return rep, nil
 }
 
 func benchDeployment(replicas int) *appsv1.Deployment {

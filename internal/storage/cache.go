@@ -30,6 +30,10 @@ type CacheOptions struct {
 	// watcher resuming from further back relists (410 Gone), as it would
 	// after any longer gap.
 	MaxWindowBytes int
+
+	// compactBehind is how many events back versions go cold (tests set
+	// it small).
+	compactBehind int
 }
 
 func (o CacheOptions) withDefaults() CacheOptions {
@@ -47,6 +51,9 @@ func (o CacheOptions) withDefaults() CacheOptions {
 	}
 	if o.MaxWindowBytes == 0 {
 		o.MaxWindowBytes = 32 << 20
+	}
+	if o.compactBehind == 0 {
+		o.compactBehind = compactBehind
 	}
 	return o
 }
@@ -97,6 +104,10 @@ type cacher struct {
 	watchers map[*Watch]struct{}
 	// windowBytes is what the ring's compacted versions take.
 	windowBytes int
+	// listed are the objects of the last list, made cold once a bookmark
+	// interval has passed (an object that never changes has no event to
+	// fall behind).
+	listed []*entry
 
 	ready     chan struct{}
 	readyOnce sync.Once
@@ -161,6 +172,7 @@ func (c *cacher) listAndWatch(ctx context.Context) error {
 			return ctx.Err()
 		case <-tick.C:
 			c.sendBookmarks()
+			c.coolListed()
 		case wr, ok := <-wch:
 			if !ok {
 				return errors.New("etcd watch closed")
@@ -183,7 +195,7 @@ func (c *cacher) newEntry(key string, data []byte, rev int64) (*entry, error) {
 		return nil, err
 	}
 	l, f := c.s.attrs(obj)
-	return &entry{key: key, obj: newObject(obj), labels: l, fields: compactFields(f)}, nil
+	return &entry{key: key, obj: storedObject(obj, data, rev, c.s.decode), labels: l, fields: compactFields(f)}, nil
 }
 
 // reset replaces the cache content after a (re)list; watchers of the old
@@ -193,6 +205,10 @@ func (c *cacher) reset(objs map[string]*entry, rev uint64) {
 	defer c.mu.Unlock()
 	c.stopAllLocked()
 	c.objs = objs
+	c.listed = make([]*entry, 0, len(objs))
+	for _, e := range objs {
+		c.listed = append(c.listed, e)
+	}
 	c.head, c.n, c.windowBytes = 0, 0, 0
 	c.oldestRV = rev
 	c.advanceLocked(rev)
@@ -258,7 +274,7 @@ func (c *cacher) apply(evs []*clientv3.Event) {
 }
 
 func (e *entry) withRV(rv uint64) *entry {
-	obj := e.obj.Get().DeepCopyObject()
+	obj := e.obj.Copy()
 	_ = setRV(obj, rv)
 	return &entry{key: e.key, obj: newObject(obj), labels: e.labels, fields: e.fields}
 }
@@ -278,8 +294,8 @@ func (c *cacher) pushLocked(e *event) {
 	}
 	c.events[(c.head+c.n)%len(c.events)] = e
 	c.n++
-	if c.n > compactBehind {
-		old := c.events[(c.head+c.n-1-compactBehind)%len(c.events)]
+	if c.n > c.opts.compactBehind {
+		old := c.events[(c.head+c.n-1-c.opts.compactBehind)%len(c.events)]
 		old.compact(c.s)
 		c.windowBytes += old.compacted
 	}
@@ -297,10 +313,22 @@ func (c *cacher) dropOldestLocked() {
 	c.n--
 }
 
-// compactBehind is how many events back from the newest superseded
-// versions are compacted: far enough that watchers keeping up have sent
-// them, near enough that churn does not pile decoded versions up.
-var compactBehind = 4096
+// coolListed makes the listed objects that are still current cold.
+func (c *cacher) coolListed() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, e := range c.listed {
+		if c.objs[e.key] == e {
+			e.obj.compact(c.s) // current: nothing to count
+		}
+	}
+	c.listed = nil
+}
+
+// compactBehind is how many events back from the newest versions go
+// cold: far enough that watchers keeping up have sent them, near enough
+// that churn does not pile decoded versions up.
+const compactBehind = 4096
 
 // compact shrinks the versions only the event window holds, and records
 // the bytes they kept.

@@ -8,18 +8,16 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/watch"
 )
 
 // Superseded versions far back in the event window are compacted to their
 // storage bytes; a watcher resuming from before them still gets every
-// version, with its content and resourceVersion, while the current objects
-// stay decoded.
+// version, with its content and resourceVersion.
 func TestCompactedVersionsReplayExactly(t *testing.T) {
-	defer func(n int) { compactBehind = n }(compactBehind)
-	compactBehind = 3
-	s := newTestStore(t, CacheOptions{})
+	s := newTestStore(t, CacheOptions{compactBehind: 3})
 	ctx := context.Background()
 	key := Key(s.Prefix, "ns", "c")
 	first, err := s.Create(ctx, key, cm("ns", "c", nil), 0)
@@ -72,15 +70,15 @@ func TestCompactedVersionsReplayExactly(t *testing.T) {
 	}
 }
 
-// A current version far back in the window keeps its decoded form but
-// not its encodings, which are made again when needed.
-func TestCurrentVersionsDropEncodingsFarBack(t *testing.T) {
-	defer func(n int) { compactBehind = n }(compactBehind)
-	compactBehind = 3
-	s := newTestStore(t, CacheOptions{})
+// A current version far back in the window goes cold: it drops its
+// decoded form and encodings, and reads decode it again, with its content
+// and resourceVersion.
+func TestCurrentVersionsGoColdFarBack(t *testing.T) {
+	s := newTestStore(t, CacheOptions{compactBehind: 3})
 	ctx := context.Background()
 	keyA, keyB := Key(s.Prefix, "ns", "a"), Key(s.Prefix, "ns", "b")
-	if _, err := s.Create(ctx, keyA, cm("ns", "a", nil), 0); err != nil {
+	created, err := s.Create(ctx, keyA, cm("ns", "a", nil), 0)
+	if err != nil {
 		t.Fatal(err)
 	}
 	a := cachedObject(t, s, keyA, "")
@@ -104,12 +102,69 @@ func TestCurrentVersionsDropEncodingsFarBack(t *testing.T) {
 		}
 	}
 	cachedObject(t, s, keyB, b.(*corev1.ConfigMap).ResourceVersion) // the cache has seen every write
-	a.Encoded("test", enc)
-	if encodes != 2 {
-		t.Errorf("encoded %d times, want the encoding dropped and made again", encodes)
+	if !a.cold() {
+		t.Fatal("the current version four events back is still decoded")
 	}
-	if a.obj == nil {
-		t.Error("the current version was compacted")
+	a.Encoded("test", enc)
+	a.Encoded("test", enc)
+	if encodes != 3 {
+		t.Errorf("encoded %d times, want the encoding dropped and made on every use while cold", encodes)
+	}
+	got, err := s.Get(ctx, keyA, "1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := got.(*corev1.ConfigMap); c.Name != "a" || c.Data["n"] != "0" || c.ResourceVersion != created.(*corev1.ConfigMap).ResourceVersion {
+		t.Errorf("cold object read back as %+v, want a, n=0, rv %s", c, created.(*corev1.ConfigMap).ResourceVersion)
+	}
+	// A cold object deleted: its watchers get its last state at the
+	// delete's revision.
+	w, err := s.Watch(ctx, s.Prefix, ListOptions{ResourceVersion: b.(*corev1.ConfigMap).ResourceVersion})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Stop()
+	if _, err := s.Delete(ctx, keyA, nil); err != nil {
+		t.Fatal(err)
+	}
+	ev := next(t, w)
+	if c := ev.Object.Get().(*corev1.ConfigMap); ev.Type != watch.Deleted || c.Name != "a" || c.Data["n"] != "0" || rvOf(t, c) <= rvOf(t, b) {
+		t.Errorf("delete event %s %+v, want DELETED a n=0 at a newer revision", ev.Type, c)
+	}
+}
+
+// Objects a (re)list found go cold once a bookmark interval has passed,
+// even if they never change, and read back the same.
+func TestListedObjectsGoCold(t *testing.T) {
+	first := newTestStore(t, CacheOptions{})
+	ctx := context.Background()
+	var want []string
+	for _, name := range []string{"x", "y"} {
+		o, err := first.Create(ctx, Key(first.Prefix, "ns", name), cm("ns", name, map[string]string{"app": name}), 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want = append(want, name+"@"+o.(*corev1.ConfigMap).ResourceVersion)
+	}
+	s := newTestStoreAt(t, first.Prefix, CacheOptions{BookmarkInterval: 20 * time.Millisecond})
+	x := cachedObject(t, s, Key(s.Prefix, "ns", "x"), "")
+	deadline := time.Now().Add(5 * time.Second)
+	for !x.cold() {
+		if time.Now().After(deadline) {
+			t.Fatal("a listed object is still decoded after many bookmark intervals")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	res, err := s.List(ctx, s.Prefix, ListOptions{ResourceVersion: "0", Predicate: Predicate{Label: labels.SelectorFromSet(labels.Set{"app": "y"})}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, o := range res.Items {
+		got = append(got, o.(*corev1.ConfigMap).Name+"@"+o.(*corev1.ConfigMap).ResourceVersion)
+	}
+	if len(got) != 1 || got[0] != want[1] {
+		t.Errorf("list app=y from cold objects: %v, want [%s]", got, want[1])
 	}
 }
 
@@ -134,10 +189,8 @@ func cachedObject(t *testing.T, s *Store, key, rv string) *Object {
 // growing: a watcher resuming from before it relists (410), while one
 // within it still resumes.
 func TestWindowStopsGrowingAtByteBudget(t *testing.T) {
-	defer func(n int) { compactBehind = n }(compactBehind)
-	compactBehind = 2
 	for _, budget := range []int{1, 1 << 20} {
-		s := newTestStore(t, CacheOptions{MinEvents: 4, MaxWindowBytes: budget})
+		s := newTestStore(t, CacheOptions{MinEvents: 4, MaxWindowBytes: budget, compactBehind: 2})
 		ctx := context.Background()
 		key := Key(s.Prefix, "ns", "w")
 		first, err := s.Create(ctx, key, cm("ns", "w", nil), 0)

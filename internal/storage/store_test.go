@@ -47,9 +47,15 @@ var storeSeq int
 func newTestStore(t *testing.T, copts CacheOptions) *Store {
 	t.Helper()
 	storeSeq++
+	return newTestStoreAt(t, fmt.Sprintf("/registry/test%d/configmaps/", storeSeq), copts)
+}
+
+// newTestStoreAt starts a store (and its cache) on prefix.
+func newTestStoreAt(t *testing.T, prefix string, copts CacheOptions) *Store {
+	t.Helper()
 	s := NewStore(testClient, NewCodec(scheme.Scheme), Config{
 		GR:     schema.GroupResource{Resource: "configmaps"},
-		Prefix: fmt.Sprintf("/registry/test%d/configmaps/", storeSeq),
+		Prefix: prefix,
 		NewObj: func() runtime.Object { return &corev1.ConfigMap{} },
 		Attrs: func(obj runtime.Object) (labels.Set, fields.Set) {
 			cm := obj.(*corev1.ConfigMap)
