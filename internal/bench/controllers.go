@@ -36,8 +36,8 @@ type ControllersOptions struct {
 	// Idle: how long the cluster stays idle after the rollout before the
 	// server's memory is read again (the Go runtime returns freed memory
 	// to the system gradually).
-	Idle time.Duration
-	Progress   io.Writer
+	Idle     time.Duration
+	Progress io.Writer
 }
 
 // ControllersReport holds the results.
