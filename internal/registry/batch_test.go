@@ -67,6 +67,43 @@ func TestJobValidation(t *testing.T) {
 		{"wrong generated label", func(j *batchv1.Job) {
 			j.Spec.Template.Labels = map[string]string{"controller-uid": "other"}
 		}, []wantErr{invalid + "spec.template.metadata.labels[controller-uid]"}},
+		{"per-index limits", func(j *batchv1.Job) {
+			indexed(j, 4)
+			j.Spec.BackoffLimitPerIndex, j.Spec.MaxFailedIndexes = ptrTo[int32](1), ptrTo[int32](2)
+			j.Spec.SuccessPolicy = &batchv1.SuccessPolicy{Rules: []batchv1.SuccessPolicyRule{
+				{SucceededIndexes: ptrTo("0,2-3"), SucceededCount: ptrTo[int32](3)}, {SucceededCount: ptrTo[int32](4)}}}
+		}, nil},
+		{"maxFailedIndexes alone", func(j *batchv1.Job) { indexed(j, 4); j.Spec.MaxFailedIndexes = ptrTo[int32](1) },
+			[]wantErr{required + "spec.backoffLimitPerIndex"}},
+		{"maxFailedIndexes over completions", func(j *batchv1.Job) {
+			indexed(j, 4)
+			j.Spec.BackoffLimitPerIndex, j.Spec.MaxFailedIndexes = ptrTo[int32](1), ptrTo[int32](5)
+		}, []wantErr{invalid + "spec.maxFailedIndexes"}},
+		{"negative backoffLimitPerIndex", func(j *batchv1.Job) { indexed(j, 4); j.Spec.BackoffLimitPerIndex = ptrTo[int32](-1) },
+			[]wantErr{invalid + "spec.backoffLimitPerIndex"}},
+		{"FailIndex without backoffLimitPerIndex", func(j *batchv1.Job) {
+			indexed(j, 4)
+			j.Spec.PodFailurePolicy = &batchv1.PodFailurePolicy{Rules: []batchv1.PodFailurePolicyRule{{Action: batchv1.PodFailurePolicyActionFailIndex,
+				OnExitCodes: &batchv1.PodFailurePolicyOnExitCodesRequirement{Operator: batchv1.PodFailurePolicyOnExitCodesOpIn, Values: []int32{1}}}}}
+		}, []wantErr{invalid + "spec.podFailurePolicy.rules[0].action"}},
+		{"successPolicy not indexed", func(j *batchv1.Job) {
+			j.Spec.SuccessPolicy = &batchv1.SuccessPolicy{Rules: []batchv1.SuccessPolicyRule{{SucceededCount: ptrTo[int32](1)}}}
+		}, []wantErr{invalid + "spec.successPolicy"}},
+		{"successPolicy without rules", func(j *batchv1.Job) { indexed(j, 4); j.Spec.SuccessPolicy = &batchv1.SuccessPolicy{} },
+			[]wantErr{required + "spec.successPolicy.rules"}},
+		{"successPolicy bad rules", func(j *batchv1.Job) {
+			indexed(j, 4)
+			j.Spec.SuccessPolicy = &batchv1.SuccessPolicy{Rules: []batchv1.SuccessPolicyRule{
+				{},
+				{SucceededIndexes: ptrTo("2,1")},
+				{SucceededIndexes: ptrTo("1-4")},
+				{SucceededIndexes: ptrTo("x")},
+				{SucceededIndexes: ptrTo("0-1"), SucceededCount: ptrTo[int32](3)},
+				{SucceededCount: ptrTo[int32](5)},
+			}}
+		}, []wantErr{required + "spec.successPolicy.rules[0]", invalid + "spec.successPolicy.rules[1].succeededIndexes",
+			invalid + "spec.successPolicy.rules[2].succeededIndexes", invalid + "spec.successPolicy.rules[3].succeededIndexes",
+			invalid + "spec.successPolicy.rules[4].succeededCount", invalid + "spec.successPolicy.rules[5].succeededCount"}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -75,6 +112,11 @@ func TestJobValidation(t *testing.T) {
 			checkErrs(t, create(jobStrategy{}, j), c.want...)
 		})
 	}
+}
+
+func indexed(j *batchv1.Job, completions int32) {
+	j.Spec.CompletionMode = ptrTo(batchv1.IndexedCompletion)
+	j.Spec.Completions = ptrTo(completions)
 }
 
 func TestJobUpdate(t *testing.T) {

@@ -417,3 +417,60 @@ func TestJobDeletedPodCountedAndReplaced(t *testing.T) {
 		t.Errorf("replacement %s created %v after the deletion, want the 10 s back-off\n%s", second.Name, gap, objectEvents(t, ns, "del"))
 	}
 }
+
+// backoffLimitPerIndex: each index retries on its own budget, its pods
+// carrying the index's failure count; an index past it fails for good,
+// and once every index succeeded or failed the job fails with
+// FailedIndexes.
+func TestJobBackoffLimitPerIndex(t *testing.T) {
+	ns := newNamespace(t)
+	createJob(t, ns, newTestJob("perix", map[string]string{"sim.orca.dev/exit-code": "1"}, func(j *batchv1.Job) {
+		mode := batchv1.IndexedCompletion
+		j.Spec.CompletionMode = &mode
+		j.Spec.Completions, j.Spec.Parallelism = jobPtr[int32](2), jobPtr[int32](2)
+		j.Spec.BackoffLimitPerIndex = jobPtr[int32](1)
+	}))
+	j := waitJobCondition(t, ns, "perix", batchv1.JobFailed, 60*time.Second)
+	if c := jobCondition(j, batchv1.JobFailed); c.Reason != "FailedIndexes" || c.Message != "Job has failed indexes" {
+		t.Errorf("Failed condition %+v, want FailedIndexes", c)
+	}
+	if j.Status.FailedIndexes == nil || *j.Status.FailedIndexes != "0-1" || j.Status.Failed != 4 || j.Status.CompletedIndexes != "" {
+		t.Errorf("status %+v, want failedIndexes 0-1 after 4 failed pods", j.Status)
+	}
+	if *j.Spec.BackoffLimit != 1<<31-1 {
+		t.Errorf("backoffLimit defaulted to %d, want MaxInt32 with backoffLimitPerIndex", *j.Spec.BackoffLimit)
+	}
+	counts := map[string][]string{}
+	for _, p := range jobPods(t, ns, j) {
+		ix := p.Annotations[batchv1.JobCompletionIndexAnnotation]
+		counts[ix] = append(counts[ix], p.Annotations[batchv1.JobIndexFailureCountAnnotation])
+	}
+	for _, ix := range []string{"0", "1"} {
+		c := counts[ix]
+		if len(c) != 2 || !(c[0] == "0" && c[1] == "1" || c[0] == "1" && c[1] == "0") {
+			t.Errorf("index %s: pods with failure counts %v, want one with 0 and its replacement with 1", ix, c)
+		}
+	}
+}
+
+// A successPolicy completes an Indexed job once its rule holds, with the
+// rule in the Complete condition, and starts no more pods.
+func TestJobSuccessPolicy(t *testing.T) {
+	ns := newNamespace(t)
+	createJob(t, ns, newTestJob("leader", map[string]string{"sim.orca.dev/run-for": "200ms"}, func(j *batchv1.Job) {
+		mode := batchv1.IndexedCompletion
+		j.Spec.CompletionMode = &mode
+		j.Spec.Completions, j.Spec.Parallelism = jobPtr[int32](3), jobPtr[int32](1)
+		first := "0"
+		j.Spec.SuccessPolicy = &batchv1.SuccessPolicy{Rules: []batchv1.SuccessPolicyRule{{SucceededIndexes: &first}}}
+	}))
+	j := waitJobCondition(t, ns, "leader", batchv1.JobComplete, 60*time.Second)
+	for _, ct := range []batchv1.JobConditionType{batchv1.JobSuccessCriteriaMet, batchv1.JobComplete} {
+		if c := jobCondition(j, ct); c == nil || c.Reason != "SuccessPolicy" || c.Message != "Matched rules at index 0" {
+			t.Errorf("%s condition %+v, want SuccessPolicy, rule 0", ct, c)
+		}
+	}
+	if j.Status.CompletedIndexes != "0" || j.Status.Succeeded != 1 || len(jobPods(t, ns, j)) != 1 {
+		t.Errorf("status %+v, want only index 0 run and succeeded", j.Status)
+	}
+}

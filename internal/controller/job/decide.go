@@ -47,8 +47,11 @@ type plan struct {
 	removeFinalizer []*v1.Pod
 	del             []*v1.Pod // active pods to delete
 	create          []int     // indexes of pods to create (-1: NonIndexed)
-	events          []event
-	requeue         time.Duration
+	// counts: the failure counts the new pod of an index carries, under
+	// backoffLimitPerIndex.
+	counts  map[int]indexCounts
+	events  []event
+	requeue time.Duration
 	// final is the terminal condition (Complete or Failed) to add once the
 	// uncounted pods are flushed; nil while pods are still running or
 	// terminating.
@@ -66,7 +69,8 @@ type jobState struct {
 	uSucc     map[types.UID]bool
 	uFail     map[types.UID]bool
 	completed indexSet
-	failJob   string // a FailJob rule matched: the message
+	failedIx  indexSet // indexes failed under backoffLimitPerIndex
+	failJob   string   // a FailJob rule matched: the message
 	active    []*v1.Pod
 	newSucc   []time.Time // finish times of newly counted pods
 	newFail   []time.Time
@@ -108,8 +112,8 @@ func decide(in input) plan {
 	s.startTime()
 	if reason, msg := s.failure(); reason != "" {
 		s.finishing(batchv1.JobFailureTarget, batchv1.JobFailed, reason, msg, true)
-	} else if s.succeeded() {
-		s.finishing(batchv1.JobSuccessCriteriaMet, batchv1.JobComplete, batchv1.JobReasonCompletionsReached, msgCompletionsReached, false)
+	} else if reason, msg, ok := s.succeeded(); ok {
+		s.finishing(batchv1.JobSuccessCriteriaMet, batchv1.JobComplete, reason, msg, false)
 	} else if isSuspended(s.job) {
 		s.suspend()
 	} else if in.canManage {
@@ -185,6 +189,13 @@ func (s *jobState) loadUncounted() {
 	if isIndexed(s.job) {
 		s.completed = parseIndexes(s.st.CompletedIndexes, completions(s.job))
 	}
+	if perIndex(s.job) {
+		failed := ""
+		if s.st.FailedIndexes != nil {
+			failed = *s.st.FailedIndexes
+		}
+		s.failedIx = parseIndexes(failed, completions(s.job))
+	}
 }
 
 // countFinished records newly finished tracked pods as uncounted and
@@ -210,6 +221,7 @@ func (s *jobState) countFinished() {
 				s.uFail[p.UID] = true
 				s.newFail = append(s.newFail, finishTime(p))
 			}
+			s.countIndexFailure(p, v)
 			if v.failJob != "" && s.failJob == "" {
 				s.failJob = v.failJob
 			}
@@ -262,5 +274,8 @@ func (s *jobState) storeUncounted() {
 	s.st.UncountedTerminatedPods = u
 	if isIndexed(s.job) {
 		s.st.CompletedIndexes = s.completed.String()
+	}
+	if perIndex(s.job) {
+		s.st.FailedIndexes = ptr(s.failedIx.String())
 	}
 }

@@ -12,8 +12,9 @@ import (
 // pod: whether the failure counts towards backoffLimit, and, for a FailJob
 // rule, the message of the job's failure.
 type policyVerdict struct {
-	count   bool
-	failJob string // non-empty: fail the job with this message
+	count     bool
+	failJob   string // non-empty: fail the job with this message
+	failIndex bool   // a FailIndex rule: the pod's index fails now
 }
 
 // matchFailurePolicy applies the first matching rule, as upstream: exit
@@ -48,7 +49,9 @@ func matchFailurePolicy(fp *batchv1.PodFailurePolicy, p *v1.Pod) policyVerdict {
 			return policyVerdict{}
 		case batchv1.PodFailurePolicyActionFailJob:
 			return policyVerdict{count: true, failJob: failMsg}
-		default: // Count, and FailIndex (backoffLimitPerIndex is not supported)
+		case batchv1.PodFailurePolicyActionFailIndex:
+			return policyVerdict{count: true, failIndex: true}
+		default: // Count
 			return policyVerdict{count: true}
 		}
 	}

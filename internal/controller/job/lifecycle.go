@@ -50,7 +50,7 @@ func (s *jobState) failure() (reason, msg string) {
 	if s.pastDeadline() {
 		return batchv1.JobReasonDeadlineExceeded, msgDeadline
 	}
-	return "", ""
+	return s.indexFailure()
 }
 
 // restartsExceed: with restartPolicy OnFailure the kubelet restarts the
@@ -102,19 +102,24 @@ func (s *jobState) requeue(d time.Duration) {
 }
 
 // succeeded: enough pods succeeded (for a job without completions: one
-// did and none still runs), or that was decided before.
-func (s *jobState) succeeded() bool {
-	if hasCondition(s.st.Conditions, batchv1.JobSuccessCriteriaMet) {
-		return true
+// did and none still runs), an Indexed job's successPolicy is met, or
+// that was decided before. It returns the reason and message.
+func (s *jobState) succeeded() (reason, msg string, ok bool) {
+	if c := findCondition(s.st.Conditions, batchv1.JobSuccessCriteriaMet); c != nil && c.Status == v1.ConditionTrue {
+		return c.Reason, c.Message, true
 	}
 	switch {
 	case isIndexed(s.job):
-		return len(s.completed) >= completions(s.job)
+		if msg, ok := matchSuccessPolicy(s.job.Spec.SuccessPolicy, s.completed, completions(s.job)); ok {
+			return batchv1.JobReasonSuccessPolicy, msg, true
+		}
+		ok = len(s.completed) >= completions(s.job)
 	case s.job.Spec.Completions != nil:
-		return int(s.st.Succeeded)+len(s.uSucc) >= completions(s.job)
+		ok = int(s.st.Succeeded)+len(s.uSucc) >= completions(s.job)
 	default:
-		return int(s.st.Succeeded)+len(s.uSucc) > 0 && len(s.active) == 0
+		ok = int(s.st.Succeeded)+len(s.uSucc) > 0 && len(s.active) == 0
 	}
+	return batchv1.JobReasonCompletionsReached, msgCompletionsReached, ok
 }
 
 // finishing sets the interim condition (FailureTarget or

@@ -17,7 +17,7 @@ func (s *jobState) manage() {
 	var want int
 	switch {
 	case isIndexed(s.job):
-		want = min(parallelism, completions(s.job)-len(s.completed))
+		want = min(parallelism, completions(s.job)-len(s.completed)-len(s.failedIx))
 	case s.job.Spec.Completions != nil:
 		want = min(parallelism, completions(s.job)-succeeded)
 	case succeeded > 0:
@@ -46,6 +46,10 @@ func (s *jobState) manage() {
 	if n <= 0 {
 		return
 	}
+	if perIndex(s.job) {
+		s.perIndexCreate(n)
+		return
+	}
 	if wait := s.p.backoff.remaining(s.in.now); wait > 0 {
 		s.requeue(wait)
 		return
@@ -70,14 +74,14 @@ func (s *jobState) terminating() int {
 }
 
 // dropBadIndexes deletes active pods of an Indexed job whose index is
-// invalid, already completed or held by another active pod; it returns
-// the rest.
+// invalid, already completed or failed, or held by another active pod; it
+// returns the rest.
 func (s *jobState) dropBadIndexes() []*v1.Pod {
 	var keep []*v1.Pod
 	held := map[int]bool{}
 	for _, p := range s.active {
 		ix := podIndex(p)
-		if ix < 0 || ix >= completions(s.job) || s.completed[ix] || held[ix] {
+		if ix < 0 || ix >= completions(s.job) || s.completed[ix] || s.failedIx[ix] || held[ix] {
 			s.p.del = append(s.p.del, p)
 			continue
 		}
@@ -87,8 +91,9 @@ func (s *jobState) dropBadIndexes() []*v1.Pod {
 	return keep
 }
 
-// freeIndexes are the n lowest indexes neither completed nor held by a
-// running (or, when only failed pods are replaced, terminating) pod.
+// freeIndexes are the n lowest indexes neither completed, failed nor
+// held by a running (or, when only failed pods are replaced, terminating)
+// pod.
 func (s *jobState) freeIndexes(n int) []int {
 	held := map[int]bool{}
 	for _, p := range s.in.pods {
@@ -101,7 +106,7 @@ func (s *jobState) freeIndexes(n int) []int {
 	}
 	var out []int
 	for i := 0; i < completions(s.job) && len(out) < n; i++ {
-		if !s.completed[i] && !held[i] {
+		if !s.completed[i] && !s.failedIx[i] && !held[i] {
 			out = append(out, i)
 		}
 	}

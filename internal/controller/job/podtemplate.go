@@ -17,8 +17,10 @@ const completionIndexEnv = "JOB_COMPLETION_INDEX"
 
 // newPod builds a pod of job: the template, the tracking finalizer and,
 // for an Indexed job (index >= 0), the index annotation and label, the
-// hostname <job>-<index> and the JOB_COMPLETION_INDEX variable.
-func newPod(job *batchv1.Job, index int) *v1.Pod {
+// hostname <job>-<index> and the JOB_COMPLETION_INDEX variable; under
+// backoffLimitPerIndex also the index's failure counts (the ignored one
+// only when not zero, as upstream).
+func newPod(job *batchv1.Job, index int, counts indexCounts) *v1.Pod {
 	p := pods.FromTemplate(&job.Spec.Template, job, jobKind)
 	p.Finalizers = append(p.Finalizers, batchv1.JobTrackingFinalizer)
 	if index < 0 {
@@ -30,6 +32,12 @@ func newPod(job *batchv1.Job, index int) *v1.Pod {
 		p.Annotations = map[string]string{}
 	}
 	p.Annotations[batchv1.JobCompletionIndexAnnotation] = ix
+	if perIndex(job) {
+		p.Annotations[batchv1.JobIndexFailureCountAnnotation] = strconv.Itoa(counts.failures)
+		if counts.ignored > 0 {
+			p.Annotations[batchv1.JobIndexIgnoredFailureCountAnnotation] = strconv.Itoa(counts.ignored)
+		}
+	}
 	if p.Labels == nil {
 		p.Labels = map[string]string{}
 	}

@@ -65,7 +65,7 @@ func (c *Controller) Reconcile(ctx context.Context, key string) (time.Duration, 
 	c.mu.Unlock()
 	errs := []error{c.removeFinalizers(ctx, p.removeFinalizer)}
 	errs = append(errs, c.deletePods(ctx, key, job, p.del))
-	errs = append(errs, c.createPods(ctx, key, job, p.create))
+	errs = append(errs, c.createPods(ctx, key, job, p.create, p.counts))
 	still := map[types.UID]bool{}
 	for _, pod := range ps {
 		if c.tracked(pod) {
@@ -180,14 +180,14 @@ func (c *Controller) deletePods(ctx context.Context, key string, job *batchv1.Jo
 // createPods creates pods in slow-start batches (1, 2, 4, ...), each
 // batch in parallel, stopping at the first batch with an error, as
 // upstream.
-func (c *Controller) createPods(ctx context.Context, key string, job *batchv1.Job, indexes []int) error {
+func (c *Controller) createPods(ctx context.Context, key string, job *batchv1.Job, indexes []int, counts map[int]indexCounts) error {
 	if len(indexes) == 0 {
 		return nil
 	}
 	c.exp.ExpectCreations(key, len(indexes))
 	for batch, done := 1, 0; done < len(indexes); batch *= 2 {
 		n := min(batch, len(indexes)-done)
-		err := parallel(indexes[done:done+n], func(ix int) error { return c.createPod(ctx, key, job, ix) })
+		err := parallel(indexes[done:done+n], func(ix int) error { return c.createPod(ctx, key, job, ix, counts[ix]) })
 		done += n
 		if err != nil {
 			for i := done; i < len(indexes); i++ {
@@ -199,8 +199,8 @@ func (c *Controller) createPods(ctx context.Context, key string, job *batchv1.Jo
 	return nil
 }
 
-func (c *Controller) createPod(ctx context.Context, key string, job *batchv1.Job, ix int) error {
-	out, err := c.client.CoreV1().Pods(job.Namespace).Create(ctx, newPod(job, ix), metav1.CreateOptions{})
+func (c *Controller) createPod(ctx context.Context, key string, job *batchv1.Job, ix int, counts indexCounts) error {
+	out, err := c.client.CoreV1().Pods(job.Namespace).Create(ctx, newPod(job, ix, counts), metav1.CreateOptions{})
 	if err != nil {
 		c.exp.CreationObserved(key)
 		c.recorder.Eventf(job, v1.EventTypeWarning, "FailedCreate", "Error creating: %v", err)

@@ -52,7 +52,7 @@ func TestJobBackoffRemaining(t *testing.T) {
 
 func TestJobNewPodIndexed(t *testing.T) {
 	j := testJob(func(j *batchv1.Job) { j.Spec.CompletionMode = ptr(batchv1.IndexedCompletion) })
-	p := newPod(j, 3)
+	p := newPod(j, 3, indexCounts{})
 	if p.GenerateName != "j-3-" || p.Spec.Hostname != "j-3" || p.Annotations[batchv1.JobCompletionIndexAnnotation] != "3" ||
 		p.Labels[batchv1.JobCompletionIndexAnnotation] != "3" || !hasFinalizer(p) {
 		t.Errorf("pod %+v, want index 3 naming, hostname, annotation, label and finalizer", p.ObjectMeta)
@@ -63,7 +63,7 @@ func TestJobNewPodIndexed(t *testing.T) {
 	if env := j.Spec.Template.Spec.Containers[0].Env; len(env) != 0 {
 		t.Errorf("template changed: %+v", env)
 	}
-	if p := newPod(testJob(), -1); p.GenerateName != "j-" || p.Spec.Hostname != "" || p.Annotations != nil {
+	if p := newPod(testJob(), -1, indexCounts{}); p.GenerateName != "j-" || p.Spec.Hostname != "" || p.Annotations != nil {
 		t.Errorf("NonIndexed pod %+v, want plain", p.ObjectMeta)
 	}
 }
