@@ -22,6 +22,9 @@ import (
 type conns struct {
 	dialer      net.Dialer
 	idleTimeout time.Duration
+	// readTimeout: a backend silent this long while a response is
+	// awaited or read fails the exchange (504 before the response began).
+	readTimeout time.Duration
 	maxIdle     int // per endpoint
 
 	mu        sync.Mutex
@@ -34,6 +37,7 @@ type conns struct {
 // each has its own pool, so a connection is only ever used one way.
 type pconn struct {
 	conn     net.Conn
+	in       *timedReader // reads of conn
 	br       *bufio.Reader
 	bw       *bufio.Writer
 	rd       *reader
@@ -46,6 +50,7 @@ func newConns() *conns {
 	return &conns{
 		dialer:      net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second},
 		idleTimeout: 60 * time.Second,
+		readTimeout: backendReadTimeout,
 		maxIdle:     1024,
 		idle:        map[string][]*pconn{},
 	}
@@ -99,7 +104,7 @@ func (c *conns) get(ctx context.Context, endpoint string) (*pconn, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &pconn{conn: conn, endpoint: endpoint}, nil
+	return &pconn{conn: conn, in: &timedReader{conn: conn, timeout: c.readTimeout}, endpoint: endpoint}, nil
 }
 
 func (c *conns) put(pc *pconn) {
@@ -151,9 +156,9 @@ func (c *conns) sweep(now time.Time) []*pconn {
 // expiring its deadline; the connection is then not reused.
 func (pc *pconn) roundTrip(c *conns, req *http.Request) (*http.Response, error) {
 	if pc.br == nil {
-		pc.br, pc.bw = bufio.NewReader(pc.conn), bufio.NewWriter(pc.conn)
+		pc.br, pc.bw = bufio.NewReader(pc.in), bufio.NewWriter(pc.conn)
 	}
-	stop := context.AfterFunc(req.Context(), func() { pc.conn.SetDeadline(time.Unix(1, 0)) }) //nolint:errcheck
+	stop := context.AfterFunc(req.Context(), pc.in.expire)
 	if err := req.Write(pc.bw); err != nil {
 		stop()
 		return nil, err

@@ -216,7 +216,8 @@ func (s *session) forward(b *Backend, body framing) bool {
 	s.out.buf = req[:0]
 	if err != nil {
 		s.h.log.Debug("ingress: backend unreachable", "backend", b, "host", string(s.req.host), "err", err)
-		return s.answer(502, "502 Bad Gateway", framing{kind: s.unread(whole)})
+		code := gatewayError(err)
+		return s.answer(code, strconv.Itoa(code)+" "+http.StatusText(code), framing{kind: s.unread(whole)})
 	}
 	var up *upload
 	if !whole {
@@ -264,7 +265,7 @@ func (s *session) send(b *Backend, req []byte, whole, resend bool) (*pconn, erro
 			continue
 		}
 		if pc.rd == nil {
-			pc.rd = newReader(pc.conn, bufferSize)
+			pc.rd = newReader(pc.in, bufferSize)
 		}
 		_, err = pc.conn.Write(req)
 		if err == nil && whole {
@@ -436,14 +437,15 @@ func (s *session) relay(pc *pconn, up *upload) (keepC, keepB bool, err error) {
 	return keepC, keepB, nil
 }
 
-// badGateway answers 502 when the backend failed before its response
-// began, else the client connection just closes.
+// badGateway answers 502 (504 on a timeout) when the backend failed
+// before its response began, else the client connection just closes.
 func (s *session) badGateway(sent bool, up *upload, err error) (bool, bool, error) {
 	if !sent {
 		// A request sent whole leaves the client connection in a known
 		// state; one whose body was still going up does not.
 		keep := up == nil && keepClient(&s.req, framing{kind: bodyLength}) && !s.stopping()
-		s.out.buf = appendError(s.out.buf[:0], 502, "502 Bad Gateway", keep)
+		code := gatewayError(err)
+		s.out.buf = appendError(s.out.buf[:0], code, strconv.Itoa(code)+" "+http.StatusText(code), keep)
 		if s.out.flush() == nil && keep {
 			return true, false, err
 		}
@@ -455,6 +457,7 @@ func (s *session) badGateway(sent bool, up *upload, err error) (bool, bool, erro
 // either side closes.
 func (s *session) splice(pc *pconn, head []byte) {
 	s.setReadDeadline(time.Time{})
+	pc.conn.SetReadDeadline(time.Time{}) //nolint:errcheck // a switched protocol may stay silent
 	s.out.buf = append(s.out.buf[:0], head...)
 	s.out.buf = append(s.out.buf, pc.rd.buffered()...)
 	pc.rd.discard(len(pc.rd.buffered()))

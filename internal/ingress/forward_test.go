@@ -3,6 +3,7 @@ package ingress
 import (
 	"bufio"
 	"context"
+	"crypto/tls"
 	"fmt"
 	"io"
 	"log/slog"
@@ -460,5 +461,63 @@ func TestForwardReuseSlowUploadEnd(t *testing.T) {
 	}
 	if n := accepted.Load(); n != 1 {
 		t.Errorf("the backend accepted %d connections, want 1", n)
+	}
+}
+
+// setBackendTimeout shortens both paths' backend read timeout.
+func setBackendTimeout(h *Handler, d time.Duration) {
+	h.plain.readTimeout = d
+	h.proxy.Transport.(balancer).conns.readTimeout = d
+}
+
+// TestBackendTimeout: a backend that does not answer within the read
+// timeout gets its client a 504, over HTTP/1.1 and HTTP/2, as nginx's
+// proxy_read_timeout; one that streams with shorter pauses is not cut.
+func TestBackendTimeout(t *testing.T) {
+	be, _ := rawBackend(t, func(r *http.Request, conn net.Conn) bool {
+		switch r.URL.Path {
+		case "/hang":
+			time.Sleep(3 * time.Second)
+			return false
+		case "/stream":
+			io.WriteString(conn, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n")
+			for i := 0; i < 8; i++ {
+				time.Sleep(100 * time.Millisecond)
+				io.WriteString(conn, "1\r\nx\r\n")
+			}
+			io.WriteString(conn, "0\r\n\r\n")
+			return true
+		}
+		io.WriteString(conn, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+		return true
+	})
+	httpAddr, httpsAddr, h := serving(t, oneBackend(be))
+	setBackendTimeout(h, 300*time.Millisecond)
+
+	c := dial(t, httpAddr)
+	start := time.Now()
+	c.send("GET /hang HTTP/1.1\r\nHost: x\r\n\r\n")
+	resp, body := c.read("GET")
+	if resp.StatusCode != 504 || !strings.Contains(body, "504 Gateway Timeout") {
+		t.Errorf("hanging backend: %d %q, want 504", resp.StatusCode, body)
+	}
+	if took := time.Since(start); took < 300*time.Millisecond || took > 2*time.Second {
+		t.Errorf("504 after %v, want after the 300 ms timeout", took)
+	}
+	c.send("GET /stream HTTP/1.1\r\nHost: x\r\n\r\n")
+	if resp, body := c.read("GET"); resp.StatusCode != 200 || body != "xxxxxxxx" {
+		t.Errorf("stream with 100 ms pauses over 800 ms: %d %q, want all of it", resp.StatusCode, body)
+	}
+
+	h2 := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{
+		TLSClientConfig: &tls.Config{InsecureSkipVerify: true}, ForceAttemptHTTP2: true}}
+	res, err := h2.Get("https://" + httpsAddr + "/hang")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.ProtoMajor != 2 || res.StatusCode != 504 {
+		t.Errorf("HTTP/2 to a hanging backend: %s %d %q, want HTTP/2 504", res.Proto, res.StatusCode, b)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httputil"
+	"strconv"
 	"sync"
 	"sync/atomic"
 )
@@ -96,15 +97,16 @@ func rewrite(pr *httputil.ProxyRequest) {
 	}
 }
 
-// proxyError answers 502 when no endpoint could be reached, as nginx
-// does. A client that went away gets nothing.
+// proxyError answers 502 when no endpoint could be reached or answered,
+// 504 when one timed out, as nginx does. A client that went away gets nothing.
 func (h *Handler) proxyError(w http.ResponseWriter, r *http.Request, err error) {
 	if r.Context().Err() != nil {
 		return
 	}
 	b, _ := r.Context().Value(backendKey{}).(*Backend)
 	h.log.Debug("ingress: backend unreachable", "backend", b, "host", r.Host, "path", r.URL.Path, "err", err)
-	http.Error(w, "502 Bad Gateway", http.StatusBadGateway)
+	code := gatewayError(err)
+	http.Error(w, strconv.Itoa(code)+" "+http.StatusText(code), code)
 }
 
 // bufferPool reuses the proxy's copy buffers.
