@@ -35,6 +35,8 @@ func TestNetnsIPTables(t *testing.T) {
 		{"addr", "add", "192.0.2.50/24", "dev", "node0"},
 		{"addr", "add", "10.244.5.10/24", "dev", "node0"},
 		{"addr", "add", "10.244.5.11/24", "dev", "node0"},
+		{"addr", "add", "198.51.100.7/32", "dev", "node0"},
+		{"addr", "add", "203.0.113.9/32", "dev", "node0"},
 	}
 	err := inNetns(ns, setup, func() error {
 		for addr, name := range map[string]string{"10.244.5.10:8080": "pod-a", "10.244.5.11:8080": "pod-b"} {
@@ -66,6 +68,7 @@ func TestNetnsIPTables(t *testing.T) {
 		src.set(spread, slice(spread, "spread-1", 8080, "10.244.5.10@node-a", "10.244.5.11@node-a"))
 		sticky := svc("default", "sticky", "10.96.0.50", affinity(60))
 		src.set(sticky, slice(sticky, "sticky-1", 8080, "10.244.5.10@node-a", "10.244.5.11@node-a"))
+		src.set(firewalledLB(), slice(firewalledLB(), "fw-1", 8080, "10.244.5.10@node-a"))
 
 		px := newIPTablesProxier(testParams, ipt, src, slog.New(slog.NewTextHandler(io.Discard, nil)))
 		remove, err := routeServiceCIDR(testParams.ServiceCIDR, net.ParseIP("192.0.2.50"))
@@ -101,6 +104,9 @@ func TestNetnsIPTables(t *testing.T) {
 		}
 		if _, err := get("10.96.0.99:80"); err == nil || !isTimeout(err) {
 			return fmt.Errorf("unallocated Service address: %v, want a timeout (dropped)", err)
+		}
+		if err := checkSourceRanges(); err != nil {
+			return err
 		}
 		if seen := bodies("10.96.0.51:80", 40); !seen["pod-a"] || !seen["pod-b"] {
 			return fmt.Errorf("random balancing over 40 connections reached %v, want pod-a and pod-b", seen)

@@ -30,6 +30,10 @@ const (
 	iptLocalPrefix    = "ORCA-SVL-"
 	iptExternalPrefix = "ORCA-EXT-"
 	iptEndpointPrefix = "ORCA-SEP-"
+	// iptFirewallPrefix: load balancer traffic from loadBalancerSourceRanges
+	// goes on to the external chain; the rest is not DNATed, and dropped
+	// in the filter table (ORCA-EXTERNAL-SERVICES) by its address.
+	iptFirewallPrefix = "ORCA-FW-"
 
 	// iptNodeLocal: NodePorts answer on every node address but loopback
 	// (127.0.0.1 would need route_localnet, which orca does not set).
@@ -160,7 +164,12 @@ func (g *iptGen) addPort(pp proxiedPort) {
 			kind = " load balancer IP"
 		}
 		if c.any {
-			g.nat.add(iptServices, iptComment(name+kind), "-d", ip, match, "-j", names.external)
+			to := names.external
+			if lb := i >= len(sp.externalIPs); lb && sp.firewalled() {
+				to = names.firewall
+				g.filter.add(iptExternalServices, iptComment(name+" traffic not accepted by "+to), "-d", ip, match, "-j DROP")
+			}
+			g.nat.add(iptServices, iptComment(name+kind), "-d", ip, match, "-j", to)
 		}
 		if !hasExternal {
 			g.filter.add(iptExternalServices, iptComment(name+noEndpointsNote(c)), "-d", ip, match, verdict)
@@ -184,6 +193,12 @@ func (g *iptGen) addPort(pp proxiedPort) {
 	}
 	if c.any && sp.externallyReachable() {
 		g.addExternalChain(sp, names, externalPolicy, hasExternal)
+	}
+	if c.any && sp.firewalled() {
+		g.nat.declare(names.firewall)
+		for _, r := range sp.sourceRanges {
+			g.nat.add(names.firewall, iptComment(name+" loadBalancerSourceRanges"), "-s", r, "-j", names.external)
+		}
 	}
 	for _, ep := range c.reachable() {
 		g.addEndpoint(sp, ep)
@@ -293,12 +308,12 @@ func iptComment(s string) string { return `-m comment --comment "` + s + `"` }
 
 // iptPortChains are the names of a port's policy chains.
 type iptPortChains struct {
-	cluster, local, external string
+	cluster, local, external, firewall string
 }
 
 func iptChainsOf(sp *servicePort) iptPortChains {
 	h := iptHash(sp.name())
-	return iptPortChains{iptClusterPrefix + h, iptLocalPrefix + h, iptExternalPrefix + h}
+	return iptPortChains{iptClusterPrefix + h, iptLocalPrefix + h, iptExternalPrefix + h, iptFirewallPrefix + h}
 }
 
 func iptEndpointChain(sp *servicePort, ep endpoint) string {
@@ -313,7 +328,7 @@ func iptHash(name string) string {
 }
 
 func isIPTServiceChain(name string) bool {
-	for _, p := range []string{iptClusterPrefix, iptLocalPrefix, iptExternalPrefix, iptEndpointPrefix} {
+	for _, p := range []string{iptClusterPrefix, iptLocalPrefix, iptExternalPrefix, iptEndpointPrefix, iptFirewallPrefix} {
 		if strings.HasPrefix(name, p) {
 			return true
 		}

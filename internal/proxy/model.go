@@ -19,6 +19,9 @@ type servicePort struct {
 	nodePort                     int32
 	externalIPs                  []string
 	loadBalancerIPs              []string
+	// sourceRanges (loadBalancerSourceRanges) are the only clients the
+	// load balancer IPs accept; empty: all.
+	sourceRanges []string
 	// affinitySeconds > 0 is sessionAffinity ClientIP with that timeout.
 	affinitySeconds int32
 	internalLocal   bool // internalTrafficPolicy Local
@@ -86,6 +89,7 @@ func servicePorts(svc *v1.Service) []*servicePort {
 			port:            p.Port,
 			externalIPs:     ipv4s(svc.Spec.ExternalIPs),
 			loadBalancerIPs: loadBalancerIPs(svc),
+			sourceRanges:    sourceRanges(svc),
 			internalLocal:   svc.Spec.InternalTrafficPolicy != nil && *svc.Spec.InternalTrafficPolicy == v1.ServiceInternalTrafficPolicyLocal,
 		}
 		if svc.Spec.Type == v1.ServiceTypeNodePort || svc.Spec.Type == v1.ServiceTypeLoadBalancer {
@@ -131,6 +135,43 @@ func loadBalancerIPs(svc *v1.Service) []string {
 		ips = append(ips, in.IP)
 	}
 	return ipv4s(ips)
+}
+
+// sourceRangesAnnotation is the older form of loadBalancerSourceRanges,
+// used when the field is empty (as upstream).
+const sourceRangesAnnotation = "service.beta.kubernetes.io/load-balancer-source-ranges"
+
+// sourceRanges are the IPv4 CIDRs of a load balancer's
+// loadBalancerSourceRanges, canonical, sorted and without duplicates. An
+// entry that does not parse is left out (the API refuses such a field; the
+// annotation is not checked).
+func sourceRanges(svc *v1.Service) []string {
+	if svc.Spec.Type != v1.ServiceTypeLoadBalancer {
+		return nil
+	}
+	in := svc.Spec.LoadBalancerSourceRanges
+	if len(in) == 0 && svc.Annotations[sourceRangesAnnotation] != "" {
+		in = strings.Split(svc.Annotations[sourceRangesAnnotation], ",")
+	}
+	seen := map[string]bool{}
+	var out []string
+	for _, r := range in {
+		_, n, err := net.ParseCIDR(strings.TrimSpace(r))
+		if err != nil || n.IP.To4() == nil {
+			continue
+		}
+		if c := n.String(); !seen[c] {
+			seen[c] = true
+			out = append(out, c)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// firewalled: the load balancer IPs accept only sourceRanges.
+func (sp *servicePort) firewalled() bool {
+	return len(sp.sourceRanges) > 0 && len(sp.loadBalancerIPs) > 0
 }
 
 // ipv4s keeps the IPv4 addresses, canonical, sorted and without duplicates.

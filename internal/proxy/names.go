@@ -26,6 +26,11 @@ const (
 	clusterIPsSet        = "cluster-ips"
 	clusterIPsCheckChain = "cluster-ips-check"
 
+	// loadBalancerSourceRanges: load balancer IPs whose Service limits its
+	// clients map to the Service's firewall chain.
+	firewallCheckChain = "firewall-check"
+	firewallIPsMap     = "firewall-ips"
+
 	markMasqChain     = "mark-for-masquerade"
 	masqueradingChain = "masquerading"
 	// masqueradeMark is the packet mark bit asking for SNAT in postrouting
@@ -41,6 +46,7 @@ const (
 	externalChainPrefix = "external-"
 	endpointChainPrefix = "endpoint-"
 	affinitySetPrefix   = "affinity-"
+	firewallChainPrefix = "firewall-"
 )
 
 // hashed prefixes name with a short hash of itself, so names that differ

@@ -18,6 +18,7 @@ import (
 
 	"github.com/vishvananda/netlink"
 	"golang.org/x/sys/unix"
+	v1 "k8s.io/api/core/v1"
 )
 
 // TestNetnsProxy programs a real table in a throwaway network namespace
@@ -37,6 +38,9 @@ func TestNetnsProxy(t *testing.T) {
 		{"link", "set", "node0", "up"},
 		{"addr", "add", "192.0.2.50/24", "dev", "node0"},
 		{"addr", "add", "10.244.5.10/24", "dev", "node0"},
+		// Clients inside and outside a loadBalancerSourceRanges.
+		{"addr", "add", "198.51.100.7/32", "dev", "node0"},
+		{"addr", "add", "203.0.113.9/32", "dev", "node0"},
 	}
 	err := inNetns(ns, setup, func() error {
 		ln, err := net.Listen("tcp", "10.244.5.10:8080")
@@ -64,6 +68,7 @@ func TestNetnsProxy(t *testing.T) {
 		src.set(web, slice(web, "web-1", 8080, "10.244.5.10@node-a"))
 		none := svc("default", "none", "10.96.0.22")
 		src.set(none)
+		src.set(firewalledLB(), slice(firewalledLB(), "fw-1", 8080, "10.244.5.10@node-a"))
 		px := newProxier(testParams, nft, src, slog.New(slog.NewTextHandler(io.Discard, nil)))
 		remove, err := routeServiceCIDR(testParams.ServiceCIDR, net.ParseIP("192.0.2.50"))
 		if err != nil || remove == nil {
@@ -90,6 +95,9 @@ func TestNetnsProxy(t *testing.T) {
 		if _, err := get("10.96.0.99:80"); err == nil || !isTimeout(err) {
 			return fmt.Errorf("unallocated Service address: %v, want a timeout (dropped)", err)
 		}
+		if err := checkSourceRanges(); err != nil {
+			return err
+		}
 
 		if err := udpRoundTrip("10.96.0.30:53"); err != nil {
 			return err
@@ -100,8 +108,10 @@ func TestNetnsProxy(t *testing.T) {
 
 		src.set(web)
 		src.set(dns)
+		src.set(firewalledLB())
 		px.changed("default/web")
 		px.changed("default/dns")
+		px.changed("default/fw")
 		if err := px.sync(ctx, false); err != nil {
 			return err
 		}
@@ -134,8 +144,15 @@ func TestNetnsProxy(t *testing.T) {
 
 // get does one HTTP/1.0 GET on this goroutine's thread (http.Client
 // would dial from another thread, outside the namespace).
-func get(addr string) (string, error) {
-	c, err := net.DialTimeout("tcp", addr, 300*time.Millisecond)
+func get(addr string) (string, error) { return getFrom("", addr) }
+
+// getFrom is get from the local address src ("": any).
+func getFrom(src, addr string) (string, error) {
+	d := net.Dialer{Timeout: 300 * time.Millisecond}
+	if src != "" {
+		d.LocalAddr = &net.TCPAddr{IP: net.ParseIP(src)}
+	}
+	c, err := d.Dial("tcp", addr)
 	if err != nil {
 		return "", err
 	}
@@ -160,6 +177,29 @@ func refused(addr string) error {
 	}
 	if d := time.Since(start); d > time.Second {
 		return fmt.Errorf("dial %s refused only after %v", addr, d)
+	}
+	return nil
+}
+
+// firewalledLB is a LoadBalancer Service on the node address 192.0.2.50,
+// port 80, open to 198.51.100.0/24 only; its NodePort is 30081.
+func firewalledLB() *v1.Service {
+	return svc("default", "fw", "10.96.0.23", loadBalancer(30081, "192.0.2.50"), func(v *v1.Service) {
+		v.Spec.LoadBalancerSourceRanges = []string{"198.51.100.0/24"}
+	})
+}
+
+// checkSourceRanges: a client inside the ranges reaches firewalledLB,
+// one outside is dropped there, and its NodePort is open to both.
+func checkSourceRanges() error {
+	if body, err := getFrom("198.51.100.7", "192.0.2.50:80"); err != nil || body != "pod-a" {
+		return fmt.Errorf("load balancer IP from inside loadBalancerSourceRanges: %q, %v; want pod-a", body, err)
+	}
+	if _, err := getFrom("203.0.113.9", "192.0.2.50:80"); err == nil || !isTimeout(err) {
+		return fmt.Errorf("load balancer IP from outside loadBalancerSourceRanges: %v, want a timeout (dropped)", err)
+	}
+	if body, err := getFrom("203.0.113.9", "192.0.2.50:30081"); err != nil || body != "pod-a" {
+		return fmt.Errorf("NodePort from outside loadBalancerSourceRanges: %q, %v; want pod-a (only the load balancer IP is limited)", body, err)
 	}
 	return nil
 }

@@ -117,6 +117,9 @@ func (r *serviceRules) addPort(p Params, sp *servicePort, c categorized) {
 			r.addMapElement(noEndpointServicesMap, []string{ip, proto, port}, externalVerdict, sp.name())
 		}
 	}
+	if sp.firewalled() {
+		r.addFirewall(sp)
+	}
 	if sp.nodePort != 0 {
 		np := itoa(sp.nodePort)
 		if c.any {
@@ -139,6 +142,21 @@ func (r *serviceRules) addPort(p Params, sp *servicePort, c categorized) {
 	for _, ep := range c.reachable() {
 		r.addEndpoint(sp, ep)
 	}
+}
+
+// addFirewall drops traffic to the port's load balancer IPs from clients
+// outside its loadBalancerSourceRanges, before DNAT, as kube-proxy's
+// firewall chains do. NodePort, ClusterIP and external IP traffic is not
+// limited (as upstream).
+func (r *serviceRules) addFirewall(sp *servicePort) {
+	name := firewallChainPrefix + hashed(sp.name())
+	proto, port := sp.protocol, itoa(sp.port)
+	for _, ip := range sp.loadBalancerIPs {
+		r.addMapElement(firewallIPsMap, []string{ip, proto, port}, "goto "+name, "")
+	}
+	r.chains = append(r.chains, chain{name, []string{
+		"ip saddr != { " + strings.Join(sp.sourceRanges, ", ") + " } drop",
+	}})
 }
 
 // addPolicyChain balances over eps at random; with ClientIP affinity a

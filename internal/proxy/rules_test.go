@@ -34,6 +34,12 @@ var ruleCases = []struct {
 		x := svc("default", "lb", "10.96.0.21", loadBalancer(30081, "192.0.2.2"), externalLocal)
 		s.set(x, slice(x, "lb-1", 8080, "10.244.0.8@node-a", "10.244.1.9@node-b"))
 	}},
+	{"load balancer source ranges", func(s *staticSource) {
+		x := svc("default", "fw", "10.96.0.60", loadBalancer(30083, "192.0.2.2", "192.0.2.3"), func(v *v1.Service) {
+			v.Spec.LoadBalancerSourceRanges = []string{"203.0.113.0/24", " 198.51.100.7/32", "203.0.113.5/24"}
+		})
+		s.set(x, slice(x, "fw-1", 8080, "10.244.0.8@node-a"))
+	}},
 	{"external ip local without local endpoints", func(s *staticSource) {
 		x := svc("default", "ext", "10.96.0.40", externalLocal, func(v *v1.Service) { v.Spec.ExternalIPs = []string{"203.0.113.7"} })
 		s.set(x, slice(x, "ext-1", 8080, "10.244.1.5@node-b"))
@@ -79,6 +85,8 @@ add chain ip orca-proxy filter-forward { type filter hook forward priority -110 
 add chain ip orca-proxy filter-input { type filter hook input priority -110 ; }
 add chain ip orca-proxy filter-output { type filter hook output priority -110 ; }
 add chain ip orca-proxy filter-output-post-dnat { type filter hook output priority -90 ; }
+add chain ip orca-proxy filter-prerouting { type filter hook prerouting priority -110 ; }
+add chain ip orca-proxy firewall-check
 add chain ip orca-proxy mark-for-masquerade
 add chain ip orca-proxy masquerading
 add chain ip orca-proxy nat-output { type nat hook output priority -100 ; }
@@ -89,6 +97,7 @@ add chain ip orca-proxy reject-chain
 add chain ip orca-proxy service-endpoints-check
 add chain ip orca-proxy services
 add set ip orca-proxy cluster-ips { type ipv4_addr ; comment "ClusterIPs of Services" ; }
+add map ip orca-proxy firewall-ips { type ipv4_addr . inet_proto . inet_service : verdict ; comment "load balancer IPs limited to loadBalancerSourceRanges" ; }
 add map ip orca-proxy no-endpoint-nodeports { type inet_proto . inet_service : verdict ; comment "NodePorts without usable endpoints" ; }
 add map ip orca-proxy no-endpoint-services { type ipv4_addr . inet_proto . inet_service : verdict ; comment "Service addresses without usable endpoints" ; }
 add map ip orca-proxy service-ips { type ipv4_addr . inet_proto . inet_service : verdict ; comment "ClusterIP, external and load balancer IP traffic" ; }
@@ -99,8 +108,11 @@ add rule ip orca-proxy filter-forward ct state new jump service-endpoints-check
 add rule ip orca-proxy filter-forward ct state new jump cluster-ips-check
 add rule ip orca-proxy filter-input ct state new jump nodeport-endpoints-check
 add rule ip orca-proxy filter-input ct state new jump service-endpoints-check
+add rule ip orca-proxy filter-output ct state new jump firewall-check
 add rule ip orca-proxy filter-output ct state new jump service-endpoints-check
 add rule ip orca-proxy filter-output-post-dnat ct state new jump cluster-ips-check
+add rule ip orca-proxy filter-prerouting ct state new jump firewall-check
+add rule ip orca-proxy firewall-check ip daddr . meta l4proto . th dport vmap @firewall-ips
 add rule ip orca-proxy mark-for-masquerade mark set mark or 0x4000
 add rule ip orca-proxy masquerading mark and 0x4000 == 0 return
 add rule ip orca-proxy masquerading mark set mark xor 0x4000

@@ -16,12 +16,16 @@ type baseChain struct {
 
 // baseChains hook the table in. The filter chains run just before DNAT
 // (dstnat-10), so they see the address the client asked for: traffic to
-// a Service without endpoints is rejected there. Traffic to a ClusterIP
+// a load balancer IP from outside its loadBalancerSourceRanges is dropped
+// there, and traffic to a Service without endpoints rejected. Traffic to a ClusterIP
 // that was not DNATed (a port the Service does not have, or an address no
 // Service has) is rejected or dropped after DNAT, in forward and in
 // output-post-dnat, so it never leaves by the default route.
 func baseChains() []baseChain {
 	return []baseChain{
+		{"filter-prerouting", knftables.FilterType, knftables.PreroutingHook, knftables.DNATPriority + "-10", []string{
+			"ct state new jump " + firewallCheckChain,
+		}},
 		{"filter-input", knftables.FilterType, knftables.InputHook, knftables.DNATPriority + "-10", []string{
 			"ct state new jump " + nodePortEndpointsCheckChain,
 			"ct state new jump " + serviceEndpointsCheckChain,
@@ -31,6 +35,7 @@ func baseChains() []baseChain {
 			"ct state new jump " + clusterIPsCheckChain,
 		}},
 		{"filter-output", knftables.FilterType, knftables.OutputHook, knftables.DNATPriority + "-10", []string{
+			"ct state new jump " + firewallCheckChain,
 			"ct state new jump " + serviceEndpointsCheckChain,
 		}},
 		{"filter-output-post-dnat", knftables.FilterType, knftables.OutputHook, knftables.DNATPriority + "+10", []string{
@@ -71,6 +76,9 @@ func fixedChains(p Params) []chain {
 			nodeLocal + " meta l4proto . th dport vmap @" + noEndpointNodePortsMap,
 		}},
 		{clusterIPsCheckChain, clusterIPsCheck},
+		{firewallCheckChain, []string{
+			"ip daddr . meta l4proto . th dport vmap @" + firewallIPsMap,
+		}},
 		// TCP gets a reset, the rest ICMP port unreachable: either way
 		// the client fails at once instead of timing out.
 		{rejectChain, []string{
@@ -101,6 +109,8 @@ func fixedMaps() []knftables.Object {
 			Comment: knftables.PtrTo("NodePorts without usable endpoints")},
 		&knftables.Set{Name: clusterIPsSet, Type: "ipv4_addr",
 			Comment: knftables.PtrTo("ClusterIPs of Services")},
+		&knftables.Map{Name: firewallIPsMap, Type: "ipv4_addr . inet_proto . inet_service : verdict",
+			Comment: knftables.PtrTo("load balancer IPs limited to loadBalancerSourceRanges")},
 	}
 }
 

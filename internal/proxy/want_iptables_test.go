@@ -40,6 +40,25 @@ nat -A ORCA-SVC-GERPREGLTXXLTI6Y -j ORCA-SEP-ROZGMMNAPPXGAHB3
 nat -A ORCA-SEP-ROZGMMNAPPXGAHB3 -s 10.244.0.5 -j ORCA-MARK-MASQ
 nat -A ORCA-SEP-ROZGMMNAPPXGAHB3 -p tcp -j DNAT --to-destination 10.244.0.5:8080
 filter -A ORCA-SERVICES -m comment --comment "ClusterIP without such a port" -d 10.96.0.30 -j REJECT --reject-with icmp-port-unreachable`,
+	"load balancer source ranges": `nat :ORCA-SVC-PXD2R5GYJD5BJYAR - [0:0]
+nat :ORCA-EXT-PXD2R5GYJD5BJYAR - [0:0]
+nat :ORCA-FW-PXD2R5GYJD5BJYAR - [0:0]
+nat :ORCA-SEP-T4TXLIGYFLBRY2OP - [0:0]
+nat -A ORCA-SERVICES -m comment --comment "default/fw/tcp/http cluster IP" -d 10.96.0.60 -p tcp -m tcp --dport 80 -j ORCA-SVC-PXD2R5GYJD5BJYAR
+nat -A ORCA-SERVICES -m comment --comment "default/fw/tcp/http load balancer IP" -d 192.0.2.2 -p tcp -m tcp --dport 80 -j ORCA-FW-PXD2R5GYJD5BJYAR
+nat -A ORCA-SERVICES -m comment --comment "default/fw/tcp/http load balancer IP" -d 192.0.2.3 -p tcp -m tcp --dport 80 -j ORCA-FW-PXD2R5GYJD5BJYAR
+nat -A ORCA-NODEPORTS -m comment --comment "default/fw/tcp/http" -p tcp -m tcp --dport 30083 -j ORCA-EXT-PXD2R5GYJD5BJYAR
+nat -A ORCA-SVC-PXD2R5GYJD5BJYAR -m comment --comment "default/fw/tcp/http cluster IP" -d 10.96.0.60 -p tcp -m tcp --dport 80 ! -s 10.244.0.0/16 -j ORCA-MARK-MASQ
+nat -A ORCA-SVC-PXD2R5GYJD5BJYAR -j ORCA-SEP-T4TXLIGYFLBRY2OP
+nat -A ORCA-EXT-PXD2R5GYJD5BJYAR -j ORCA-MARK-MASQ
+nat -A ORCA-EXT-PXD2R5GYJD5BJYAR -j ORCA-SVC-PXD2R5GYJD5BJYAR
+nat -A ORCA-FW-PXD2R5GYJD5BJYAR -m comment --comment "default/fw/tcp/http loadBalancerSourceRanges" -s 198.51.100.7/32 -j ORCA-EXT-PXD2R5GYJD5BJYAR
+nat -A ORCA-FW-PXD2R5GYJD5BJYAR -m comment --comment "default/fw/tcp/http loadBalancerSourceRanges" -s 203.0.113.0/24 -j ORCA-EXT-PXD2R5GYJD5BJYAR
+nat -A ORCA-SEP-T4TXLIGYFLBRY2OP -s 10.244.0.8 -j ORCA-MARK-MASQ
+nat -A ORCA-SEP-T4TXLIGYFLBRY2OP -p tcp -j DNAT --to-destination 10.244.0.8:8080
+filter -A ORCA-SERVICES -m comment --comment "ClusterIP without such a port" -d 10.96.0.60 -j REJECT --reject-with icmp-port-unreachable
+filter -A ORCA-EXTERNAL-SERVICES -m comment --comment "default/fw/tcp/http traffic not accepted by ORCA-FW-PXD2R5GYJD5BJYAR" -d 192.0.2.2 -p tcp -m tcp --dport 80 -j DROP
+filter -A ORCA-EXTERNAL-SERVICES -m comment --comment "default/fw/tcp/http traffic not accepted by ORCA-FW-PXD2R5GYJD5BJYAR" -d 192.0.2.3 -p tcp -m tcp --dport 80 -j DROP`,
 	"load balancer local": `nat :ORCA-SVC-D2RGPZ6LGXL3NNT3 - [0:0]
 nat :ORCA-SVL-D2RGPZ6LGXL3NNT3 - [0:0]
 nat :ORCA-EXT-D2RGPZ6LGXL3NNT3 - [0:0]

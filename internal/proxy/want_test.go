@@ -38,6 +38,24 @@ add rule ip orca-proxy service-GERPREGL-default/drain/tcp/http ip daddr 10.96.0.
 add rule ip orca-proxy service-GERPREGL-default/drain/tcp/http numgen random mod 1 vmap { 0 : goto endpoint-ROZGMMNA-default/drain/tcp/http__10.244.0.5/8080 }
 add element ip orca-proxy cluster-ips { 10.96.0.30 }
 add element ip orca-proxy service-ips { 10.96.0.30 . tcp . 80 : goto service-GERPREGL-default/drain/tcp/http }`,
+	"load balancer source ranges": `add chain ip orca-proxy endpoint-T4TXLIGY-default/fw/tcp/http__10.244.0.8/8080
+add chain ip orca-proxy external-PXD2R5GY-default/fw/tcp/http
+add chain ip orca-proxy firewall-PXD2R5GY-default/fw/tcp/http
+add chain ip orca-proxy service-PXD2R5GY-default/fw/tcp/http
+add rule ip orca-proxy endpoint-T4TXLIGY-default/fw/tcp/http__10.244.0.8/8080 ip saddr 10.244.0.8 jump mark-for-masquerade
+add rule ip orca-proxy endpoint-T4TXLIGY-default/fw/tcp/http__10.244.0.8/8080 meta l4proto tcp dnat to 10.244.0.8:8080
+add rule ip orca-proxy external-PXD2R5GY-default/fw/tcp/http jump mark-for-masquerade
+add rule ip orca-proxy external-PXD2R5GY-default/fw/tcp/http goto service-PXD2R5GY-default/fw/tcp/http
+add rule ip orca-proxy firewall-PXD2R5GY-default/fw/tcp/http ip saddr != { 198.51.100.7/32, 203.0.113.0/24 } drop
+add rule ip orca-proxy service-PXD2R5GY-default/fw/tcp/http ip daddr 10.96.0.60 tcp dport 80 ip saddr != 10.244.0.0/16 jump mark-for-masquerade
+add rule ip orca-proxy service-PXD2R5GY-default/fw/tcp/http numgen random mod 1 vmap { 0 : goto endpoint-T4TXLIGY-default/fw/tcp/http__10.244.0.8/8080 }
+add element ip orca-proxy cluster-ips { 10.96.0.60 }
+add element ip orca-proxy firewall-ips { 192.0.2.2 . tcp . 80 : goto firewall-PXD2R5GY-default/fw/tcp/http }
+add element ip orca-proxy firewall-ips { 192.0.2.3 . tcp . 80 : goto firewall-PXD2R5GY-default/fw/tcp/http }
+add element ip orca-proxy service-ips { 10.96.0.60 . tcp . 80 : goto service-PXD2R5GY-default/fw/tcp/http }
+add element ip orca-proxy service-ips { 192.0.2.2 . tcp . 80 : goto external-PXD2R5GY-default/fw/tcp/http }
+add element ip orca-proxy service-ips { 192.0.2.3 . tcp . 80 : goto external-PXD2R5GY-default/fw/tcp/http }
+add element ip orca-proxy service-nodeports { tcp . 30083 : goto external-PXD2R5GY-default/fw/tcp/http }`,
 	"load balancer local": `add chain ip orca-proxy endpoint-OGFSTPQ5-default/lb/tcp/http__10.244.0.8/8080
 add chain ip orca-proxy endpoint-ON37VTCM-default/lb/tcp/http__10.244.1.9/8080
 add chain ip orca-proxy external-D2RGPZ6L-default/lb/tcp/http
