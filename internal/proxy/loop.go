@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"maps"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -19,7 +20,13 @@ type syncer struct {
 	dirty    map[string]bool
 	needFull bool
 	wake     chan struct{}
+
+	// ok: the last sync succeeded (what the health checks report).
+	ok atomic.Bool
 }
+
+// healthy reports whether the last sync succeeded.
+func (l *syncer) healthy() bool { return l.ok.Load() }
 
 func newSyncer() syncer {
 	return syncer{
@@ -88,7 +95,9 @@ func (l *syncer) loop(ctx context.Context, log *slog.Logger, mode string, sync f
 		l.mu.Unlock()
 		now := time.Now()
 		if !at.After(now) {
-			if err := sync(ctx, full); err != nil && ctx.Err() == nil {
+			err := sync(ctx, full)
+			l.ok.Store(err == nil)
+			if err != nil && ctx.Err() == nil {
 				log.Error("service proxy sync", "mode", mode, "full", full, "err", err)
 			}
 			continue

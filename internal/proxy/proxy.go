@@ -25,12 +25,13 @@ type Config struct {
 
 // Proxy is a node's Service proxy.
 type Proxy struct {
-	cfg  Config
-	mode Mode
-	why  string
-	host host
-	loop syncLoop
-	src  *informerSource
+	cfg    Config
+	mode   Mode
+	why    string
+	host   host
+	loop   syncLoop
+	src    *informerSource
+	health *serviceHealth
 }
 
 // syncLoop is one mode's writer: it is told which Services changed, syncs
@@ -39,6 +40,7 @@ type syncLoop interface {
 	changed(key string)
 	run(ctx context.Context)
 	teardown(ctx context.Context) error
+	healthy() bool
 }
 
 // host holds the interfaces of the modes the host supports (nil: not).
@@ -76,9 +78,13 @@ func New(cfg Config, factory informers.SharedInformerFactory) (*Proxy, error) {
 	}
 	params := Params{NodeName: cfg.NodeName, ServiceCIDR: cfg.ServiceCIDR, ClusterCIDR: cfg.ClusterCIDR}
 	p := &Proxy{cfg: cfg, mode: mode, why: why, host: h}
-	if p.src, err = newInformerSource(factory, func(key string) { p.loop.changed(key) }); err != nil {
+	if p.src, err = newInformerSource(factory, func(key string) {
+		p.loop.changed(key)
+		p.health.changed(key)
+	}); err != nil {
 		return nil, err
 	}
+	p.health = newServiceHealth(p.src, cfg.NodeName, func() bool { return p.loop.healthy() }, cfg.Logger)
 	if mode == ModeIPTables {
 		p.loop = newIPTablesProxier(params, h.ipt, p.src, cfg.Logger)
 	} else {
@@ -96,6 +102,7 @@ func (p *Proxy) Run(ctx context.Context) {
 	log := p.cfg.Logger
 	p.logMode()
 	if !cache.WaitForCacheSync(ctx.Done(), p.src.synced) {
+		p.health.close(context.Background())
 		return
 	}
 	p.removeOtherMode(ctx)
@@ -107,6 +114,7 @@ func (p *Proxy) Run(ctx context.Context) {
 
 	done, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
+	p.health.close(done)
 	if err := p.loop.teardown(done); err != nil {
 		log.Warn("service proxy: remove the rules", "mode", p.mode, "err", err)
 	}
