@@ -38,6 +38,14 @@ type serviceHealth struct {
 type healthPort struct {
 	key string
 	srv *http.Server
+	ln  net.Listener
+}
+
+// stop closes the port at once (Serve may not have taken the listener
+// yet) and the connections Serve has.
+func (hp *healthPort) stop() {
+	hp.ln.Close()
+	hp.srv.Close()
 }
 
 func newServiceHealth(src source, node string, healthy func() bool, log *slog.Logger) *serviceHealth {
@@ -68,7 +76,7 @@ func (h *serviceHealth) changed(key string) {
 	}
 	if have, ok := h.byKey[key]; ok && have != want {
 		if hp := h.ports[have]; hp != nil && hp.key == key {
-			hp.srv.Close()
+			hp.stop()
 			delete(h.ports, have)
 		}
 		delete(h.byKey, key)
@@ -88,7 +96,7 @@ func (h *serviceHealth) changed(key string) {
 		h.log.Warn("service proxy: health check node port", "service", key, "port", want, "err", err)
 		return
 	}
-	hp := &healthPort{key: key}
+	hp := &healthPort{key: key, ln: ln}
 	hp.srv = &http.Server{
 		Handler:           http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { h.serve(w, hp) }),
 		ReadHeaderTimeout: 10 * time.Second,
@@ -151,6 +159,7 @@ func (h *serviceHealth) close(ctx context.Context) {
 	h.ports, h.byKey = map[int32]*healthPort{}, map[string]int32{}
 	h.mu.Unlock()
 	for _, hp := range ports {
+		hp.ln.Close()
 		if err := hp.srv.Shutdown(ctx); err != nil && !errors.Is(err, context.Canceled) {
 			hp.srv.Close()
 		}
