@@ -79,7 +79,8 @@ type event struct {
 	leftOnce sync.Once
 	left     *Object
 
-	compacted int // bytes of the versions compact kept
+	compacted int  // bytes of the versions compact kept
+	cooled    bool // coolIdle made its versions cold
 }
 
 func (e *event) leftObject() *Object {
@@ -108,6 +109,9 @@ type cacher struct {
 	// interval has passed (an object that never changes has no event to
 	// fall behind).
 	listed []*entry
+	// dict compresses cold versions: made from the first one.
+	dictOnce sync.Once
+	dict     *coldDict
 
 	ready     chan struct{}
 	readyOnce sync.Once
@@ -173,6 +177,7 @@ func (c *cacher) listAndWatch(ctx context.Context) error {
 		case <-tick.C:
 			c.sendBookmarks()
 			c.coolListed()
+			c.coolIdle(time.Now())
 		case wr, ok := <-wch:
 			if !ok {
 				return errors.New("etcd watch closed")
@@ -296,7 +301,7 @@ func (c *cacher) pushLocked(e *event) {
 	c.n++
 	if c.n > c.opts.compactBehind {
 		old := c.events[(c.head+c.n-1-c.opts.compactBehind)%len(c.events)]
-		old.compact(c.s)
+		old.compact(c)
 		c.windowBytes += old.compacted
 	}
 	for c.windowBytes > c.opts.MaxWindowBytes && c.n > c.opts.MinEvents {
@@ -313,16 +318,51 @@ func (c *cacher) dropOldestLocked() {
 	c.n--
 }
 
-// coolListed makes the listed objects that are still current cold.
+// coolListed makes the listed objects that are still current cold,
+// outside the cache's lock (ten thousand pods take a fifth of a second).
 func (c *cacher) coolListed() {
 	c.mu.Lock()
-	defer c.mu.Unlock()
-	for _, e := range c.listed {
+	listed := c.listed
+	c.listed = nil
+	current := make([]*entry, 0, len(listed))
+	for _, e := range listed {
 		if c.objs[e.key] == e {
-			e.obj.compact(c.s) // current: nothing to count
+			current = append(current, e)
 		}
 	}
-	c.listed = nil
+	c.mu.Unlock()
+	for _, e := range current {
+		e.obj.cool(c)
+	}
+}
+
+// coolAfter: a version unchanged this long goes cold even when fewer than
+// compactBehind events followed it (an idle cluster after a burst).
+const coolAfter = 30 * time.Second
+
+// coolIdle makes the versions of events older than coolAfter cold,
+// outside the cache's lock; the window counts them as usual once they
+// fall compactBehind events back.
+func (c *cacher) coolIdle(now time.Time) {
+	c.mu.Lock()
+	var old []*event
+	for i := max(c.n-c.opts.compactBehind, 0); i < c.n; i++ {
+		e := c.events[(c.head+i)%len(c.events)]
+		if now.Sub(e.at) < coolAfter {
+			break
+		}
+		if !e.cooled {
+			e.cooled = true
+			old = append(old, e)
+		}
+	}
+	c.mu.Unlock()
+	for _, e := range old {
+		e.cur.obj.cool(c)
+		if e.prev != nil {
+			e.prev.obj.cool(c)
+		}
+	}
 }
 
 // compactBehind is how many events back from the newest versions go
@@ -332,11 +372,30 @@ const compactBehind = 4096
 
 // compact shrinks the versions only the event window holds, and records
 // the bytes they kept.
-func (e *event) compact(s *Store) {
-	e.compacted = e.cur.obj.compact(s)
+func (e *event) compact(c *cacher) {
+	e.compacted = e.cur.compact(c)
 	if e.prev != nil {
-		e.compacted += e.prev.obj.compact(s)
+		e.compacted += e.prev.compact(c)
 	}
+}
+
+// compact makes the entry's version cold; it returns what the version now
+// costs the window (0 if not the window's, or counted already): its
+// compressed bytes, which may be a tenth of the rest, plus an estimate of
+// that rest (the entry, its Object, labels and fields).
+func (e *entry) compact(c *cacher) int {
+	n := e.obj.compact(c)
+	if n == 0 {
+		return 0
+	}
+	return n + 256 + 48*len(e.fields) + 96*len(e.labels)
+}
+
+// coldDict is the dictionary cold versions are compressed with, made from
+// sample (storage bytes of this resource) the first time.
+func (c *cacher) coldDict(sample []byte) *coldDict {
+	c.dictOnce.Do(func() { c.dict = newColdDict(sample) })
+	return c.dict
 }
 
 func (c *cacher) growLocked() {

@@ -28,10 +28,12 @@ type Object struct {
 
 	// raw is the storage encoding at revision rev: etcd's value for an
 	// object the cache read, made on compaction for one it made itself
-	// (a deleted object's last state).
+	// (a deleted object's last state). A version that went cold while
+	// current is compressed with dict.
 	raw    []byte
 	rev    int64
 	decode func([]byte, int64) (runtime.Object, error)
+	dict   *coldDict
 }
 
 func newObject(obj runtime.Object) *Object { return &Object{obj: obj} }
@@ -53,7 +55,14 @@ func (o *Object) getLocked() runtime.Object {
 	if o.obj != nil {
 		return o.obj
 	}
-	obj, err := o.decode(o.raw, o.rev)
+	raw := o.raw
+	if o.dict != nil {
+		var err error
+		if raw, err = o.dict.decompress(o.raw); err != nil {
+			panic("storage: cold object does not decompress: " + err.Error())
+		}
+	}
+	obj, err := o.decode(raw, o.rev)
 	if err != nil {
 		// The bytes were etcd's, which decoded once, or encoded from a
 		// decoded object by the same codec.
@@ -105,39 +114,60 @@ func (o *Object) cold() bool {
 	return o.obj == nil
 }
 
-// compact makes the version cold, dropping its decoded form and its
-// encodings (the watchers they were made for have long been sent them).
-//
-// It returns the bytes to count against the window's budget: those of a
-// superseded version, once (a version shared by two events, or compacted
-// while current and superseded later, is counted when first found
-// superseded). Current versions are the cache's, not the window's.
-func (o *Object) compact(s *Store) int {
+// compact makes the version cold (cool) and returns the bytes to count
+// against the window's budget: those of a superseded version, once (a
+// version shared by two events, or cooled while current and superseded
+// later, is counted when first found superseded). Current versions are
+// the cache's, not the window's.
+func (o *Object) compact(c *cacher) int {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	if o.obj != nil {
-		if o.raw == nil {
-			rv, err := objectRV(o.obj)
-			if err != nil {
-				o.enc = nil
-				return 0
-			}
-			// The codec leaves the shared object alone (its kind is set);
-			// the resourceVersion it writes is replaced from rev on decode.
-			raw, err := s.codec.Encode(o.obj)
-			if err != nil {
-				o.enc = nil
-				return 0
-			}
-			o.raw, o.rev, o.decode = raw, int64(rv), s.decode
-		}
-		o.obj, o.enc = nil, nil
-	}
-	if !o.superseded || o.counted {
+	o.coolLocked(c)
+	if !o.superseded || o.counted || o.obj != nil {
 		return 0
 	}
 	o.counted = true
 	return len(o.raw)
+}
+
+// cool drops the decoded form and the encodings (the watchers they were
+// made for have long been sent them), keeping the storage bytes, those of
+// a current version compressed with the cache's dictionary.
+func (o *Object) cool(c *cacher) {
+	o.mu.Lock()
+	o.coolLocked(c)
+	o.mu.Unlock()
+}
+
+func (o *Object) coolLocked(c *cacher) {
+	if o.obj == nil {
+		return
+	}
+	if o.raw == nil {
+		rv, err := objectRV(o.obj)
+		if err != nil {
+			o.enc = nil
+			return
+		}
+		// The codec leaves the shared object alone (its kind is set);
+		// the resourceVersion it writes is replaced from rev on decode.
+		raw, err := c.s.codec.Encode(o.obj)
+		if err != nil {
+			o.enc = nil
+			return
+		}
+		o.raw, o.rev, o.decode = raw, int64(rv), c.s.decode
+	}
+	if !o.superseded {
+		// Only current versions are compressed: they are what a large
+		// cluster holds for long, while the window's superseded ones
+		// are bounded by its budget and, in a burst, far more numerous
+		// (compressing costs ~20 µs on the cache's one applying
+		// goroutine).
+		o.dict = c.coldDict(o.raw)
+		o.raw = o.dict.compress(o.raw)
+	}
+	o.obj, o.enc = nil, nil
 }
 
 func objectRV(obj runtime.Object) (uint64, error) {

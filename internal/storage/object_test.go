@@ -223,3 +223,36 @@ func TestWindowStopsGrowingAtByteBudget(t *testing.T) {
 		w.Stop()
 	}
 }
+
+// Versions unchanged for coolAfter go cold on the next tick even when
+// few events followed them (an idle cluster after a burst), and read
+// back the same.
+func TestIdleVersionsGoCold(t *testing.T) {
+	s := newTestStore(t, CacheOptions{})
+	ctx := context.Background()
+	key := Key(s.Prefix, "ns", "idle")
+	if _, err := s.Create(ctx, key, cm("ns", "idle", nil), 0); err != nil {
+		t.Fatal(err)
+	}
+	last, err := s.Update(ctx, key, func(cur runtime.Object) (runtime.Object, error) {
+		cur.(*corev1.ConfigMap).Data["n"] = "1"
+		return cur, nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rv := last.(*corev1.ConfigMap).ResourceVersion
+	o := cachedObject(t, s, key, rv)
+	s.cache.coolIdle(time.Now())
+	if o.cold() {
+		t.Fatal("a version seconds old went cold")
+	}
+	s.cache.coolIdle(time.Now().Add(coolAfter))
+	if !o.cold() {
+		t.Fatal("a version idle for coolAfter is still decoded")
+	}
+	got, err := s.Get(ctx, key, rv)
+	if err != nil || got.(*corev1.ConfigMap).Data["n"] != "1" || got.(*corev1.ConfigMap).ResourceVersion != rv {
+		t.Errorf("cold version read back as %+v, %v", got, err)
+	}
+}
