@@ -86,6 +86,32 @@ func TestJobValidation(t *testing.T) {
 			j.Spec.PodFailurePolicy = &batchv1.PodFailurePolicy{Rules: []batchv1.PodFailurePolicyRule{{Action: batchv1.PodFailurePolicyActionFailIndex,
 				OnExitCodes: &batchv1.PodFailurePolicyOnExitCodesRequirement{Operator: batchv1.PodFailurePolicyOnExitCodesOpIn, Values: []int32{1}}}}}
 		}, []wantErr{invalid + "spec.podFailurePolicy.rules[0].action"}},
+		{"pod failure policy", func(j *batchv1.Job) {
+			j.Spec.PodFailurePolicy = &batchv1.PodFailurePolicy{Rules: []batchv1.PodFailurePolicyRule{
+				{Action: batchv1.PodFailurePolicyActionFailJob, OnExitCodes: &batchv1.PodFailurePolicyOnExitCodesRequirement{
+					ContainerName: ptrTo(j.Spec.Template.Spec.Containers[0].Name), Operator: batchv1.PodFailurePolicyOnExitCodesOpIn, Values: []int32{1, 42}}},
+				{Action: batchv1.PodFailurePolicyActionIgnore, OnPodConditions: []batchv1.PodFailurePolicyOnPodConditionsPattern{{Type: corev1.DisruptionTarget, Status: corev1.ConditionTrue}}},
+			}}
+		}, nil},
+		{"pod failure policy errors", func(j *batchv1.Job) {
+			j.Spec.Template.Spec.RestartPolicy = corev1.RestartPolicyOnFailure
+			exit := &batchv1.PodFailurePolicyOnExitCodesRequirement{Operator: batchv1.PodFailurePolicyOnExitCodesOpIn, Values: []int32{1}}
+			j.Spec.PodFailurePolicy = &batchv1.PodFailurePolicy{Rules: []batchv1.PodFailurePolicyRule{
+				{Action: "Retry", OnExitCodes: exit},
+				{Action: batchv1.PodFailurePolicyActionCount},
+				{Action: batchv1.PodFailurePolicyActionCount, OnExitCodes: exit, OnPodConditions: []batchv1.PodFailurePolicyOnPodConditionsPattern{{Type: "X", Status: corev1.ConditionTrue}}},
+				{Action: batchv1.PodFailurePolicyActionCount, OnExitCodes: &batchv1.PodFailurePolicyOnExitCodesRequirement{
+					ContainerName: ptrTo("nope"), Operator: "Between", Values: []int32{5, 3, 3}}},
+				{Action: batchv1.PodFailurePolicyActionCount, OnExitCodes: &batchv1.PodFailurePolicyOnExitCodesRequirement{Operator: batchv1.PodFailurePolicyOnExitCodesOpIn, Values: []int32{0}}},
+				{Action: batchv1.PodFailurePolicyActionCount, OnExitCodes: &batchv1.PodFailurePolicyOnExitCodesRequirement{Operator: batchv1.PodFailurePolicyOnExitCodesOpNotIn}},
+				{Action: batchv1.PodFailurePolicyActionCount, OnPodConditions: []batchv1.PodFailurePolicyOnPodConditionsPattern{{Type: "bad type!", Status: "Maybe"}}},
+			}}
+		}, []wantErr{invalid + "spec.template.spec.restartPolicy", notSupported + "spec.podFailurePolicy.rules[0].action",
+			invalid + "spec.podFailurePolicy.rules[1]", invalid + "spec.podFailurePolicy.rules[2]",
+			invalid + "spec.podFailurePolicy.rules[3].onExitCodes.containerName", notSupported + "spec.podFailurePolicy.rules[3].onExitCodes.operator",
+			invalid + "spec.podFailurePolicy.rules[3].onExitCodes.values[1]", duplicate + "spec.podFailurePolicy.rules[3].onExitCodes.values[2]",
+			invalid + "spec.podFailurePolicy.rules[4].onExitCodes.values[0]", invalid + "spec.podFailurePolicy.rules[5].onExitCodes.values",
+			notSupported + "spec.podFailurePolicy.rules[6].onPodConditions[0].status", invalid + "spec.podFailurePolicy.rules[6].onPodConditions[0].type"}},
 		{"successPolicy not indexed", func(j *batchv1.Job) {
 			j.Spec.SuccessPolicy = &batchv1.SuccessPolicy{Rules: []batchv1.SuccessPolicyRule{{SucceededCount: ptrTo[int32](1)}}}
 		}, []wantErr{invalid + "spec.successPolicy"}},

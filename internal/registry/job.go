@@ -77,6 +77,7 @@ func validateJobSpec(spec *batchv1.JobSpec, p *field.Path) field.ErrorList {
 	errs = append(errs, nonNegativePtr(spec.TTLSecondsAfterFinished, p.Child("ttlSecondsAfterFinished"))...)
 	errs = append(errs, validateCompletionMode(spec, p)...)
 	errs = append(errs, validateIndexedPolicies(spec, p)...)
+	errs = append(errs, validatePodFailurePolicy(spec, p)...)
 	if spec.PodReplacementPolicy != nil {
 		errs = append(errs, validateOneOf(p.Child("podReplacementPolicy"), *spec.PodReplacementPolicy, batchv1.TerminatingOrFailed, batchv1.Failed)...)
 		if spec.PodFailurePolicy != nil && *spec.PodReplacementPolicy != batchv1.Failed {
