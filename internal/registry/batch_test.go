@@ -79,6 +79,10 @@ func TestJobValidation(t *testing.T) {
 			indexed(j, 4)
 			j.Spec.BackoffLimitPerIndex, j.Spec.MaxFailedIndexes = ptrTo[int32](1), ptrTo[int32](5)
 		}, []wantErr{invalid + "spec.maxFailedIndexes"}},
+		{"per-index limits on many indexes", func(j *batchv1.Job) {
+			indexed(j, 200000)
+			j.Spec.BackoffLimitPerIndex, j.Spec.Parallelism = ptrTo[int32](1), ptrTo[int32](20000)
+		}, []wantErr{required + "spec.maxFailedIndexes", invalid + "spec.parallelism"}},
 		{"negative backoffLimitPerIndex", func(j *batchv1.Job) { indexed(j, 4); j.Spec.BackoffLimitPerIndex = ptrTo[int32](-1) },
 			[]wantErr{invalid + "spec.backoffLimitPerIndex"}},
 		{"FailIndex without backoffLimitPerIndex", func(j *batchv1.Job) {

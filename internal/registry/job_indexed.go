@@ -14,7 +14,7 @@ import (
 // and a successPolicy, as upstream's.
 
 const (
-	maxPerIndexCompletions = 100000 // with backoffLimitPerIndex
+	maxPerIndexCompletions = 100000 // beyond it, backoffLimitPerIndex needs tighter bounds
 	maxSuccessPolicyRules  = 20
 	maxSucceededIndexes    = 64 * 1024 // bytes of succeededIndexes
 )
@@ -33,8 +33,17 @@ func validateIndexedPolicies(spec *batchv1.JobSpec, p *field.Path) field.ErrorLi
 		}
 	}
 	if spec.BackoffLimitPerIndex != nil && spec.Completions != nil && *spec.Completions > maxPerIndexCompletions {
-		errs = append(errs, field.Invalid(p.Child("completions"), *spec.Completions,
-			fmt.Sprintf("must be less than or equal to %d when backoffLimitPerIndex is specified", maxPerIndexCompletions)))
+		// Many indexes: the failed ones and the running ones are bounded.
+		const msg = "must be less than or equal to 10000 when completions are above 100000 and used with backoff limit per index"
+		switch {
+		case spec.MaxFailedIndexes == nil:
+			errs = append(errs, field.Required(p.Child("maxFailedIndexes"), "must be specified when completions is above 100000 and backoffLimitPerIndex is set"))
+		case *spec.MaxFailedIndexes > 10000:
+			errs = append(errs, field.Invalid(p.Child("maxFailedIndexes"), *spec.MaxFailedIndexes, msg))
+		}
+		if spec.Parallelism != nil && *spec.Parallelism > 10000 {
+			errs = append(errs, field.Invalid(p.Child("parallelism"), *spec.Parallelism, msg))
+		}
 	}
 	if fp := spec.PodFailurePolicy; fp != nil && spec.BackoffLimitPerIndex == nil {
 		for i, rule := range fp.Rules {
