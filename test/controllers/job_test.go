@@ -34,6 +34,13 @@ func newTestJob(name string, sim map[string]string, mutate func(*batchv1.Job)) *
 	return j
 }
 
+// indexedJob makes j an Indexed Job of completions and parallelism.
+func indexedJob(j *batchv1.Job, completions, parallelism int32) {
+	mode := batchv1.IndexedCompletion
+	j.Spec.CompletionMode = &mode
+	j.Spec.Completions, j.Spec.Parallelism = &completions, &parallelism
+}
+
 func createJob(t *testing.T, ns string, j *batchv1.Job) *batchv1.Job {
 	t.Helper()
 	out, err := client.BatchV1().Jobs(ns).Create(baseCtx, j, metav1.CreateOptions{})
@@ -233,9 +240,7 @@ func TestJobActiveDeadline(t *testing.T) {
 func TestJobIndexed(t *testing.T) {
 	ns := newNamespace(t)
 	createJob(t, ns, newTestJob("ix", map[string]string{"sim.orca.dev/run-for": "500ms"}, func(j *batchv1.Job) {
-		mode := batchv1.IndexedCompletion
-		j.Spec.CompletionMode = &mode
-		j.Spec.Completions, j.Spec.Parallelism = jobPtr[int32](4), jobPtr[int32](2)
+		indexedJob(j, 4, 2)
 	}))
 	j := waitJobCondition(t, ns, "ix", batchv1.JobComplete, 60*time.Second)
 	if j.Status.CompletedIndexes != "0-3" || j.Status.Succeeded != 4 {
@@ -425,9 +430,7 @@ func TestJobDeletedPodCountedAndReplaced(t *testing.T) {
 func TestJobBackoffLimitPerIndex(t *testing.T) {
 	ns := newNamespace(t)
 	createJob(t, ns, newTestJob("perix", map[string]string{"sim.orca.dev/exit-code": "1"}, func(j *batchv1.Job) {
-		mode := batchv1.IndexedCompletion
-		j.Spec.CompletionMode = &mode
-		j.Spec.Completions, j.Spec.Parallelism = jobPtr[int32](2), jobPtr[int32](2)
+		indexedJob(j, 2, 2)
 		j.Spec.BackoffLimitPerIndex = jobPtr[int32](1)
 	}))
 	j := waitJobCondition(t, ns, "perix", batchv1.JobFailed, 60*time.Second)
@@ -458,9 +461,7 @@ func TestJobBackoffLimitPerIndex(t *testing.T) {
 func TestJobSuccessPolicy(t *testing.T) {
 	ns := newNamespace(t)
 	createJob(t, ns, newTestJob("leader", map[string]string{"sim.orca.dev/run-for": "200ms"}, func(j *batchv1.Job) {
-		mode := batchv1.IndexedCompletion
-		j.Spec.CompletionMode = &mode
-		j.Spec.Completions, j.Spec.Parallelism = jobPtr[int32](3), jobPtr[int32](1)
+		indexedJob(j, 3, 1)
 		first := "0"
 		j.Spec.SuccessPolicy = &batchv1.SuccessPolicy{Rules: []batchv1.SuccessPolicyRule{{SucceededIndexes: &first}}}
 	}))
