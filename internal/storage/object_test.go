@@ -2,7 +2,10 @@ package storage
 
 import (
 	"context"
+	"fmt"
+	"math/rand/v2"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -254,5 +257,109 @@ func TestIdleVersionsGoCold(t *testing.T) {
 	got, err := s.Get(ctx, key, rv)
 	if err != nil || got.(*corev1.ConfigMap).Data["n"] != "1" || got.(*corev1.ConfigMap).ResourceVersion != rv {
 		t.Errorf("cold version read back as %+v, %v", got, err)
+	}
+}
+
+// Random writes to a few objects while versions go cold at every turn
+// (compacted two events back, idle ones cooled): the cache's list is
+// etcd's, and a watch from the start replays every change with its
+// content and resourceVersion.
+func TestColdVersionsRandomized(t *testing.T) {
+	s := newTestStore(t, CacheOptions{compactBehind: 2})
+	ctx := context.Background()
+	start, err := s.Create(ctx, Key(s.Prefix, "ns", "start"), cm("ns", "start", nil), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	type change struct {
+		typ     watch.EventType
+		name, n string
+		rv      string
+	}
+	var want []change
+	exists := map[string]bool{}
+	rng := rand.New(rand.NewPCG(1, 2))
+	for i := 0; i < 300; i++ {
+		name := fmt.Sprintf("o%d", rng.IntN(5))
+		key := Key(s.Prefix, "ns", name)
+		n := strconv.Itoa(i)
+		switch {
+		case !exists[name]:
+			o, err := s.Create(ctx, key, cm("ns", name, map[string]string{"n": n}), 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			exists[name] = true
+			want = append(want, change{watch.Added, name, "0", o.(*corev1.ConfigMap).ResourceVersion})
+		case rng.IntN(4) == 0:
+			o, err := s.Delete(ctx, key, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			exists[name] = false
+			want = append(want, change{watch.Deleted, name, o.(*corev1.ConfigMap).Data["n"], ""})
+		default:
+			o, err := s.Update(ctx, key, func(cur runtime.Object) (runtime.Object, error) {
+				cur.(*corev1.ConfigMap).Data["n"] = n
+				return cur, nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			want = append(want, change{watch.Modified, name, n, o.(*corev1.ConfigMap).ResourceVersion})
+		}
+		if i%7 == 0 {
+			s.cache.coolIdle(time.Now().Add(time.Hour))
+		}
+	}
+	fromEtcd, err := s.List(ctx, s.Prefix, ListOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cachedObject(t, s, Key(s.Prefix, "ns", "start"), "") // and the cache has every write:
+	if _, err := s.List(ctx, s.Prefix, ListOptions{ResourceVersion: strconv.FormatUint(fromEtcd.ResourceVersion, 10)}); err != nil {
+		t.Fatal(err)
+	}
+	s.cache.coolIdle(time.Now().Add(time.Hour))
+	s.cache.mu.Lock()
+	for k, e := range s.cache.objs {
+		if !e.obj.cold() {
+			t.Errorf("%s is still decoded after cooling", k)
+		}
+	}
+	s.cache.mu.Unlock()
+	fromCache, err := s.List(ctx, s.Prefix, ListOptions{ResourceVersion: strconv.FormatUint(fromEtcd.ResourceVersion, 10)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dump := func(l *ListResult) string {
+		var b strings.Builder
+		for _, o := range l.Items {
+			c := o.(*corev1.ConfigMap)
+			fmt.Fprintf(&b, "%s n=%s rv=%s labels=%v\n", c.Name, c.Data["n"], c.ResourceVersion, c.Labels)
+		}
+		return b.String()
+	}
+	if a, b := dump(fromEtcd), dump(fromCache); a != b {
+		t.Errorf("list from the cache differs from etcd's:\n%s\nvs\n%s", b, a)
+	}
+
+	w, err := s.Watch(ctx, s.Prefix, ListOptions{ResourceVersion: start.(*corev1.ConfigMap).ResourceVersion})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Stop()
+	replayed := w.Initial
+	for i, c := range want {
+		var ev WatchEvent
+		if i < len(replayed) {
+			ev = replayed[i]
+		} else {
+			ev = next(t, w)
+		}
+		got := ev.Object.Get().(*corev1.ConfigMap)
+		if ev.Type != c.typ || got.Name != c.name || got.Data["n"] != c.n || (c.rv != "" && got.ResourceVersion != c.rv) {
+			t.Fatalf("event %d: %s %s n=%s rv=%s, want %s %s n=%s rv=%s", i, ev.Type, got.Name, got.Data["n"], got.ResourceVersion, c.typ, c.name, c.n, c.rv)
+		}
 	}
 }
