@@ -475,3 +475,26 @@ func TestReplicaSetScaleDownHonoursDeletionCost(t *testing.T) {
 		}
 	}
 }
+
+// status.terminatingReplicas counts the pods being deleted until they are
+// gone (a Deployment sums its ReplicaSets').
+func TestReplicaSetTerminatingReplicas(t *testing.T) {
+	ns := newNamespace(t)
+	rs := rsNew("slow", 3, func(rs *appsv1.ReplicaSet) {
+		rs.Spec.Template.Annotations = map[string]string{"sim.orca.dev/shutdown-delay": "3s"}
+		rs.Spec.Template.Spec.TerminationGracePeriodSeconds = new(int64(30))
+	})
+	rsCreate(t, ns, rs)
+	if got := rsWaitReady(t, ns, "slow", 3); got.Status.TerminatingReplicas == nil || *got.Status.TerminatingReplicas != 0 {
+		t.Fatalf("terminatingReplicas %v, want 0 while nothing terminates", got.Status.TerminatingReplicas)
+	}
+	mustKubectl(t, "-n", ns, "scale", "rs/slow", "--replicas=1")
+	poll(t, 30*time.Second, "two terminating replicas", func() bool {
+		s := rsGet(t, ns, "slow").Status
+		return s.TerminatingReplicas != nil && *s.TerminatingReplicas == 2 && s.Replicas == 1
+	})
+	poll(t, 30*time.Second, "no terminating replica once they are gone", func() bool {
+		s := rsGet(t, ns, "slow").Status
+		return s.TerminatingReplicas != nil && *s.TerminatingReplicas == 0
+	})
+}

@@ -25,6 +25,9 @@ type kind interface {
 	fresh(ctx context.Context, namespace, name string) (*appsv1.ReplicaSet, error)
 	// updateStatus writes rs.Status through the status subresource.
 	updateStatus(ctx context.Context, rs *appsv1.ReplicaSet) error
+	// countsTerminating: the status has terminatingReplicas (a
+	// ReplicationController's has not).
+	countsTerminating() bool
 }
 
 // rsKind serves ReplicaSets.
@@ -34,6 +37,8 @@ type rsKind struct {
 }
 
 func (rsKind) gvk() schema.GroupVersionKind { return appsv1.SchemeGroupVersion.WithKind("ReplicaSet") }
+
+func (rsKind) countsTerminating() bool { return true }
 
 func (k rsKind) get(namespace, name string) (*appsv1.ReplicaSet, error) {
 	return k.lister.ReplicaSets(namespace).Get(name)

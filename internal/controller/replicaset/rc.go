@@ -56,6 +56,8 @@ func (k rcKind) updateStatus(ctx context.Context, rs *appsv1.ReplicaSet) error {
 	return err
 }
 
+func (rcKind) countsTerminating() bool { return false }
+
 // rcToRS shares maps and slices with rc: treat the result as read-only,
 // like any informer object.
 func rcToRS(rc *v1.ReplicationController) *appsv1.ReplicaSet {

@@ -47,6 +47,9 @@ func (r *reconciler) reconcile(ctx context.Context, key string) (time.Duration, 
 	}
 	now := time.Now()
 	status := computeStatus(rs, owned, manageErr, now)
+	if r.countsTerminating() {
+		status.TerminatingReplicas = terminatingOwned(sel, r.c.podsOwnedBy(rs.UID))
+	}
 	if err := r.writeStatus(ctx, rs, status); err != nil {
 		return 0, err
 	}

@@ -42,6 +42,19 @@ func computeStatus(rs *appsv1.ReplicaSet, owned []*v1.Pod, manageErr error, now 
 	return s
 }
 
+// terminatingOwned counts the pods rs controls (ownedByRS) that match its
+// selector, are being deleted and have not finished: status
+// .terminatingReplicas, which a rollout reads to see pods still going away.
+func terminatingOwned(sel labels.Selector, ownedByRS []*v1.Pod) *int32 {
+	var n int32
+	for _, p := range ownedByRS {
+		if p.DeletionTimestamp != nil && p.Status.Phase != v1.PodSucceeded && p.Status.Phase != v1.PodFailed && sel.Matches(labels.Set(p.Labels)) {
+			n++
+		}
+	}
+	return &n
+}
+
 // failureCondition sets ReplicaFailure when creating or deleting pods
 // failed and removes it once they work; an existing condition keeps its
 // time and message (as upstream).

@@ -97,3 +97,28 @@ func TestReplicaSetStatusChanged(t *testing.T) {
 		t.Fatal("a new generation must be observed")
 	}
 }
+
+// Terminating: being deleted, not finished, and still matching the
+// selector.
+func TestReplicaSetTerminatingOwned(t *testing.T) {
+	rs := newRS("web", 3)
+	sel, err := metav1.LabelSelectorAsSelector(rs.Spec.Selector)
+	if err != nil {
+		t.Fatal(err)
+	}
+	deleting := func(p *v1.Pod) { p.DeletionTimestamp = &metav1.Time{Time: t0} }
+	owned := []*v1.Pod{
+		newPod("running", rs),
+		newPod("going", rs, deleting),
+		newPod("going-too", rs, deleting, notReady),
+		newPod("done", rs, deleting, func(p *v1.Pod) { p.Status.Phase = v1.PodSucceeded }),
+		newPod("failed", rs, deleting, func(p *v1.Pod) { p.Status.Phase = v1.PodFailed }),
+		newPod("relabelled", rs, deleting, withLabels(map[string]string{"other": "x"})),
+	}
+	if n := terminatingOwned(sel, owned); n == nil || *n != 2 {
+		t.Errorf("terminatingOwned = %v, want 2", n)
+	}
+	if n := terminatingOwned(sel, nil); n == nil || *n != 0 {
+		t.Errorf("terminatingOwned of none = %v, want 0 (known, not nil)", n)
+	}
+}
