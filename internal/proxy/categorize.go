@@ -1,6 +1,8 @@
 package proxy
 
 import (
+	"slices"
+
 	v1 "k8s.io/api/core/v1"
 	discovery "k8s.io/api/discovery/v1"
 )
@@ -16,11 +18,13 @@ type categorized struct {
 // categorize picks the endpoints traffic may go to, as kube-proxy does:
 // ready endpoints, or, only when there are none, endpoints that are
 // serving but terminating (so a rolling update does not drop connections
-// while the old pods drain).
-func categorize(sp *servicePort, eps []endpoint) categorized {
+// while the old pods drain). Cluster traffic goes to the ready endpoints
+// topology hints pick for this node (node, in zone), when they pick any.
+func categorize(sp *servicePort, eps []endpoint, node, zone string) categorized {
 	var c categorized
 	if sp.usesClusterEndpoints() {
-		c.cluster = usable(eps, func(endpoint) bool { return true })
+		near := topologyFilter(eps, node, zone)
+		c.cluster = usable(eps, func(ep endpoint) bool { return near == nil || !ep.ready || near(ep) })
 		c.any = len(c.cluster) > 0
 	}
 	if !sp.usesLocalEndpoints() {
@@ -31,6 +35,38 @@ func categorize(sp *servicePort, eps []endpoint) categorized {
 		c.any = len(usable(eps, func(endpoint) bool { return true })) > 0
 	}
 	return c
+}
+
+// topologyFilter is how a Service's topology hints narrow its ready
+// endpoints on this node, as kube-proxy's: to those hinted for this node
+// when every ready endpoint has node hints and one is for this node, else
+// to those hinted for this node's zone when every ready endpoint has zone
+// hints and one is for the zone; nil: no narrowing (an endpoint without
+// hints means the hints are not to be trusted).
+func topologyFilter(eps []endpoint, node, zone string) func(endpoint) bool {
+	allNode, anyNode, allZone, anyZone := true, false, true, false
+	for _, ep := range eps {
+		if !ep.ready {
+			continue
+		}
+		if len(ep.forNodes) == 0 {
+			allNode = false
+		} else if slices.Contains(ep.forNodes, node) {
+			anyNode = true
+		}
+		if len(ep.forZones) == 0 {
+			allZone = false
+		} else if zone != "" && slices.Contains(ep.forZones, zone) {
+			anyZone = true
+		}
+	}
+	switch {
+	case allNode && anyNode:
+		return func(ep endpoint) bool { return slices.Contains(ep.forNodes, node) }
+	case allZone && anyZone:
+		return func(ep endpoint) bool { return slices.Contains(ep.forZones, zone) }
+	}
+	return nil
 }
 
 // usable returns the ready endpoints among those keep selects, else the
@@ -80,7 +116,7 @@ type proxiedPort struct {
 func proxiedPorts(p Params, svc *v1.Service, slices []*discovery.EndpointSlice) []proxiedPort {
 	var out []proxiedPort
 	for _, sp := range servicePorts(svc) {
-		out = append(out, proxiedPort{sp, categorize(sp, endpointsFor(sp, slices, p.NodeName))})
+		out = append(out, proxiedPort{sp, categorize(sp, endpointsFor(sp, slices, p.NodeName), p.NodeName, p.Zone)})
 	}
 	return out
 }

@@ -62,6 +62,7 @@ func (px *ipTablesProxier) run(ctx context.Context) {
 // a failure makes the next sync full.
 func (px *ipTablesProxier) sync(ctx context.Context, full bool) error {
 	dirty, start := px.begin(full)
+	px.params.Zone = px.src.nodeZone()
 	if full {
 		px.written = nil
 	}

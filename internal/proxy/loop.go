@@ -69,6 +69,14 @@ func (l *syncer) begin(full bool) (map[string]bool, time.Time) {
 	return dirty, start
 }
 
+// resyncAll makes the next sync full: every Service is written again.
+func (l *syncer) resyncAll() {
+	l.mu.Lock()
+	l.needFull = true
+	l.mu.Unlock()
+	l.poke()
+}
+
 // failed makes the next sync full, keeping the changes for it.
 func (l *syncer) failed(dirty map[string]bool) {
 	l.mu.Lock()

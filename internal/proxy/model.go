@@ -57,6 +57,8 @@ type endpoint struct {
 	port                        int32
 	local                       bool // on this node
 	ready, serving, terminating bool
+	// forZones and forNodes are its topology hints.
+	forZones, forNodes []string
 }
 
 func (ep endpoint) String() string { return net.JoinHostPort(ep.ip, itoa(ep.port)) }
@@ -218,6 +220,14 @@ func endpointsFor(sp *servicePort, slices []*discovery.EndpointSlice, nodeName s
 				local: e.NodeName != nil && *e.NodeName == nodeName,
 			}
 			ep.ready, ep.serving, ep.terminating = conditions(e.Conditions)
+			if h := e.Hints; h != nil {
+				for _, z := range h.ForZones {
+					ep.forZones = append(ep.forZones, z.Name)
+				}
+				for _, n := range h.ForNodes {
+					ep.forNodes = append(ep.forNodes, n.Name)
+				}
+			}
 			if net.ParseIP(ep.ip) == nil || seen[ep.String()] {
 				continue
 			}

@@ -83,6 +83,7 @@ func (px *Proxier) run(ctx context.Context) {
 // sync writes the table: everything when full, else the dirty Services.
 func (px *Proxier) sync(ctx context.Context, full bool) error {
 	dirty, start := px.begin(full)
+	px.params.Zone = px.src.nodeZone()
 	next, changed, w, tx, err := px.transaction(ctx, full, dirty)
 	if err == nil && tx.NumOperations() > 0 {
 		err = px.nft.Run(ctx, tx)

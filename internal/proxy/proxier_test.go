@@ -132,7 +132,7 @@ func TestCategorize(t *testing.T) {
 		{"external local", servicePort{nodePort: 30000, externalLocal: true}, eps("a@l", "b"), []string{"a", "b"}, []string{"a"}, true},
 	}
 	for _, c := range cases {
-		got := categorize(&c.sp, c.eps)
+		got := categorize(&c.sp, c.eps, "n1", "z1")
 		if !reflect.DeepEqual(ips(got.cluster), c.cluster) || !reflect.DeepEqual(ips(got.local), c.local) || got.any != c.any {
 			t.Errorf("%s: cluster %v local %v any %v, want %v %v %v", c.name, ips(got.cluster), ips(got.local), got.any, c.cluster, c.local, c.any)
 		}
@@ -141,6 +141,52 @@ func TestCategorize(t *testing.T) {
 
 // eps parses "ip[@l][!~-]": @l local; ! not ready; ~ serving terminating;
 // - terminating not serving.
+// TestCategorizeTopology: on node n1 in zone z1, Cluster traffic goes to
+// the ready endpoints hinted for the node, else for the zone, when every
+// ready endpoint has such hints and one matches; terminating fallback and
+// Local policies ignore hints.
+func TestCategorizeTopology(t *testing.T) {
+	hint := func(e []endpoint, hints ...string) []endpoint {
+		for i := range e {
+			for _, h := range strings.Split(hints[i], ",") {
+				switch {
+				case strings.HasPrefix(h, "z"):
+					e[i].forZones = append(e[i].forZones, h)
+				case strings.HasPrefix(h, "n"):
+					e[i].forNodes = append(e[i].forNodes, h)
+				}
+			}
+		}
+		return e
+	}
+	cases := []struct {
+		name    string
+		sp      servicePort
+		zone    string
+		eps     []endpoint
+		cluster []string
+	}{
+		{"same zone", servicePort{}, "z1", hint(eps("a", "b", "c"), "z1", "z2", "z1"), []string{"a", "c"}},
+		{"an endpoint without hints", servicePort{}, "z1", hint(eps("a", "b"), "z1", ""), []string{"a", "b"}},
+		{"none for this zone", servicePort{}, "z1", hint(eps("a", "b"), "z2", "z3"), []string{"a", "b"}},
+		{"node unlabelled", servicePort{}, "", hint(eps("a", "b"), "z1", "z2"), []string{"a", "b"}},
+		{"same node", servicePort{}, "z1", hint(eps("a", "b", "c"), "n1,z1", "n2,z1", "n3,z2"), []string{"a"}},
+		{"node hints, none here: zone", servicePort{}, "z1", hint(eps("b", "c"), "n2,z1", "n3,z2"), []string{"b"}},
+		{"not-ready endpoints do not count", servicePort{}, "z1", hint(eps("a", "t~", "x!"), "z1", "", ""), []string{"a"}},
+		{"terminating fallback ignores hints", servicePort{}, "z1", hint(eps("t~", "u~"), "z2", "z1"), []string{"t", "u"}},
+		{"local policy ignores hints", servicePort{internalLocal: true}, "z1", hint(eps("a@l", "b"), "z2", "z1"), nil},
+	}
+	for _, c := range cases {
+		got := categorize(&c.sp, c.eps, "n1", c.zone)
+		if !reflect.DeepEqual(ips(got.cluster), c.cluster) {
+			t.Errorf("%s: cluster %v, want %v", c.name, ips(got.cluster), c.cluster)
+		}
+		if c.sp.internalLocal && !reflect.DeepEqual(ips(got.local), []string{"a"}) {
+			t.Errorf("%s: local %v, want [a]", c.name, ips(got.local))
+		}
+	}
+}
+
 func eps(specs ...string) []endpoint {
 	var out []endpoint
 	for _, s := range specs {

@@ -41,6 +41,7 @@ type syncLoop interface {
 	run(ctx context.Context)
 	teardown(ctx context.Context) error
 	healthy() bool
+	resyncAll()
 }
 
 // host holds the interfaces of the modes the host supports (nil: not).
@@ -78,10 +79,10 @@ func New(cfg Config, factory informers.SharedInformerFactory) (*Proxy, error) {
 	}
 	params := Params{NodeName: cfg.NodeName, ServiceCIDR: cfg.ServiceCIDR, ClusterCIDR: cfg.ClusterCIDR}
 	p := &Proxy{cfg: cfg, mode: mode, why: why, host: h}
-	if p.src, err = newInformerSource(factory, func(key string) {
+	if p.src, err = newInformerSource(factory, cfg.NodeName, func(key string) {
 		p.loop.changed(key)
 		p.health.changed(key)
-	}); err != nil {
+	}, func() { p.loop.resyncAll() }); err != nil {
 		return nil, err
 	}
 	p.health = newServiceHealth(p.src, cfg.NodeName, func() bool { return p.loop.healthy() }, cfg.Logger)

@@ -20,6 +20,9 @@ type Params struct {
 	// ClusterCIDR: ClusterIP traffic from outside it (the node, other
 	// hosts) is masqueraded; pod traffic keeps its source.
 	ClusterCIDR string
+	// Zone is this node's topology.kubernetes.io/zone, for topology
+	// hints; the proxiers read it from their source at every sync.
+	Zone string
 }
 
 // serviceRules is everything one Service puts in the table. It is built by

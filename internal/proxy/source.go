@@ -16,6 +16,8 @@ type source interface {
 	serviceKeys() []string
 	// service returns a Service and its EndpointSlices (nil: none).
 	service(key string) (*v1.Service, []*discovery.EndpointSlice)
+	// nodeZone is this node's topology.kubernetes.io/zone ("": none).
+	nodeZone() string
 }
 
 // byServiceIndex indexes EndpointSlices by their Service's key.
@@ -23,16 +25,20 @@ const byServiceIndex = "orca-proxy/service"
 
 // informerSource reads the shared informers' caches.
 type informerSource struct {
-	services, slices cache.SharedIndexInformer
+	services, slices, nodes cache.SharedIndexInformer
+	node                    string
 }
 
-// newInformerSource registers the Service and EndpointSlice informers on
-// the shared factory and calls changed with the key of every Service whose
-// Service or slices change.
-func newInformerSource(factory informers.SharedInformerFactory, changed func(key string)) (*informerSource, error) {
+// newInformerSource registers the Service, EndpointSlice and Node
+// informers on the shared factory and calls changed with the key of every
+// Service whose Service or slices change, and zoneChanged when this node's
+// zone does (topology hints then choose other endpoints everywhere).
+func newInformerSource(factory informers.SharedInformerFactory, node string, changed func(key string), zoneChanged func()) (*informerSource, error) {
 	s := &informerSource{
 		services: factory.Core().V1().Services().Informer(),
 		slices:   factory.Discovery().V1().EndpointSlices().Informer(),
+		nodes:    factory.Core().V1().Nodes().Informer(),
+		node:     node,
 	}
 	if err := s.slices.AddIndexers(cache.Indexers{byServiceIndex: sliceServiceKeys}); err != nil {
 		return nil, fmt.Errorf("EndpointSlice index: %w", err)
@@ -57,7 +63,35 @@ func newInformerSource(factory informers.SharedInformerFactory, changed func(key
 	if _, err := s.slices.AddEventHandler(handlers(onSlice)); err != nil {
 		return nil, err
 	}
+	zone := func(obj any) string {
+		if n, ok := obj.(*v1.Node); ok && n.Name == node {
+			return n.Labels[v1.LabelTopologyZone]
+		}
+		return ""
+	}
+	if _, err := s.nodes.AddEventHandler(cache.ResourceEventHandlerFuncs{
+		AddFunc: func(obj any) {
+			if zone(obj) != "" {
+				zoneChanged()
+			}
+		},
+		UpdateFunc: func(old, new any) {
+			if zone(old) != zone(new) {
+				zoneChanged()
+			}
+		},
+	}); err != nil {
+		return nil, err
+	}
 	return s, nil
+}
+
+func (s *informerSource) nodeZone() string {
+	obj, ok, err := s.nodes.GetStore().GetByKey(s.node)
+	if err != nil || !ok {
+		return ""
+	}
+	return obj.(*v1.Node).Labels[v1.LabelTopologyZone]
 }
 
 // handlers calls f with the new object of adds, updates (both objects when
@@ -86,7 +120,7 @@ func sliceServiceKeys(obj any) ([]string, error) {
 }
 
 func (s *informerSource) synced() bool {
-	return s.services.HasSynced() && s.slices.HasSynced()
+	return s.services.HasSynced() && s.slices.HasSynced() && s.nodes.HasSynced()
 }
 
 func (s *informerSource) serviceKeys() []string {
@@ -114,6 +148,7 @@ func (s *informerSource) service(key string) (*v1.Service, []*discovery.Endpoint
 type staticSource struct {
 	services map[string]*v1.Service
 	slices   map[string][]*discovery.EndpointSlice
+	zone     string
 }
 
 func newStaticSource() *staticSource {
@@ -144,3 +179,5 @@ func (s *staticSource) serviceKeys() []string {
 func (s *staticSource) service(key string) (*v1.Service, []*discovery.EndpointSlice) {
 	return s.services[key], s.slices[key]
 }
+
+func (s *staticSource) nodeZone() string { return s.zone }

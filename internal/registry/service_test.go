@@ -108,6 +108,8 @@ func TestServiceValidation(t *testing.T) {
 			[]wantErr{notSupported + "spec.sessionAffinity"}},
 		{"externalTrafficPolicy on ClusterIP", func(s *corev1.Service) { s.Spec.ExternalTrafficPolicy = "Local" },
 			[]wantErr{invalid + "spec.externalTrafficPolicy"}},
+		{"traffic distribution", func(s *corev1.Service) { s.Spec.TrafficDistribution = ptrTo("PreferNearby") },
+			[]wantErr{notSupported + "spec.trafficDistribution"}},
 		{"source ranges", func(s *corev1.Service) { s.Spec.LoadBalancerSourceRanges = []string{"10.0.0.0/8"} },
 			[]wantErr{forbidden + "spec.LoadBalancerSourceRanges"}},
 	}

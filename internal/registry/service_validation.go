@@ -41,6 +41,10 @@ func validateService(svc *corev1.Service) field.ErrorList {
 		errs = append(errs, validation.IsValidIPForLegacyField(sp.Child("externalIPs").Index(i), ip, false, nil)...)
 	}
 	errs = append(errs, validateLoadBalancerFields(spec, sp)...)
+	if td := spec.TrafficDistribution; td != nil {
+		errs = append(errs, validateOneOf(sp.Child("trafficDistribution"), *td, corev1.ServiceTrafficDistributionPreferClose,
+			corev1.ServiceTrafficDistributionPreferSameZone, corev1.ServiceTrafficDistributionPreferSameNode)...)
+	}
 	errs = append(errs, validateTrafficPolicies(spec, sp)...)
 	return errs
 }

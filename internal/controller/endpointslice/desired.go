@@ -164,9 +164,38 @@ func podEndpoint(svc *v1.Service, p *v1.Pod, t discovery.AddressType, zone strin
 	if zone != "" {
 		ep.Zone = &zone
 	}
+	ep.Hints = trafficHints(svc, ep.NodeName, zone)
 	if endpointutil.ShouldSetHostname(p, svc) {
 		h := p.Spec.Hostname
 		ep.Hostname = &h
 	}
 	return ep
+}
+
+// trafficHints are the hints spec.trafficDistribution asks for, as
+// upstream's: PreferSameZone (and its older name PreferClose) hints each
+// endpoint for its own zone; PreferSameNode for its own node, and its zone
+// for proxies that only know zone hints. An endpoint whose zone (or node)
+// is unknown gets none, and a proxy then ignores the Service's hints.
+func trafficHints(svc *v1.Service, node *string, zone string) *discovery.EndpointHints {
+	td := svc.Spec.TrafficDistribution
+	if td == nil {
+		return nil
+	}
+	var h discovery.EndpointHints
+	switch *td {
+	case v1.ServiceTrafficDistributionPreferSameNode:
+		if node != nil && *node != "" {
+			h.ForNodes = []discovery.ForNode{{Name: *node}}
+		}
+		fallthrough
+	case v1.ServiceTrafficDistributionPreferSameZone, v1.ServiceTrafficDistributionPreferClose:
+		if zone != "" {
+			h.ForZones = []discovery.ForZone{{Name: zone}}
+		}
+	}
+	if h.ForNodes == nil && h.ForZones == nil {
+		return nil
+	}
+	return &h
 }

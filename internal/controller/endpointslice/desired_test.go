@@ -163,3 +163,41 @@ func TestSliceLabels(t *testing.T) {
 		t.Errorf("labels %v, want %v", got, want)
 	}
 }
+
+// spec.trafficDistribution puts upstream's hints on the endpoints:
+// PreferSameZone/PreferClose the endpoint's zone, PreferSameNode its node
+// and zone; none without it, or for an endpoint whose zone is unknown.
+func TestDesiredTrafficHints(t *testing.T) {
+	p := pod("a", "10.244.0.5")
+	q := pod("b", "10.244.0.6", func(p *v1.Pod) { p.Spec.NodeName = "node-b" })
+	zones := func(node string) (string, bool) {
+		if node == "node-a" {
+			return "zone-1", true
+		}
+		return "", true
+	}
+	for _, tc := range []struct {
+		td    *string
+		hints *discovery.EndpointHints
+	}{
+		{nil, nil},
+		{ptr(v1.ServiceTrafficDistributionPreferClose), &discovery.EndpointHints{ForZones: []discovery.ForZone{{Name: "zone-1"}}}},
+		{ptr(v1.ServiceTrafficDistributionPreferSameZone), &discovery.EndpointHints{ForZones: []discovery.ForZone{{Name: "zone-1"}}}},
+		{ptr(v1.ServiceTrafficDistributionPreferSameNode), &discovery.EndpointHints{ForZones: []discovery.ForZone{{Name: "zone-1"}}, ForNodes: []discovery.ForNode{{Name: "node-a"}}}},
+		{ptr("Elsewhere"), nil},
+	} {
+		s := svc()
+		s.Spec.TrafficDistribution = tc.td
+		groups, _ := Desired(s, []*v1.Pod{p, q}, zones)
+		var byIP = map[string]*discovery.EndpointHints{}
+		for _, e := range groups[0].Endpoints {
+			byIP[e.Addresses[0]] = e.Hints
+		}
+		if !equality.Semantic.DeepEqual(byIP["10.244.0.5"], tc.hints) {
+			t.Errorf("trafficDistribution %v: hints %+v, want %+v", tc.td, byIP["10.244.0.5"], tc.hints)
+		}
+		if h := byIP["10.244.0.6"]; h != nil && len(h.ForZones) > 0 {
+			t.Errorf("trafficDistribution %v: an endpoint without a zone got zone hints %+v", tc.td, h)
+		}
+	}
+}
