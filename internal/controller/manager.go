@@ -112,6 +112,9 @@ func Names() []string {
 // election they run only while this replica holds the Lease.
 func Run(ctx context.Context, cfg *rest.Config, o Options) error {
 	o.Options.Defaults()
+	if err := o.Options.Validate(); err != nil {
+		return err
+	}
 	cfg = rest.CopyConfig(cfg)
 	cfg.QPS, cfg.Burst = -1, -1 // the server, not the client, sets the pace
 	cfg.UserAgent = "orca-controller-manager"

@@ -3,6 +3,7 @@
 package deps
 
 import (
+	"fmt"
 	"time"
 
 	"k8s.io/client-go/dynamic"
@@ -34,6 +35,9 @@ type Options struct {
 	// TerminatedPodGCThreshold is how many terminated pods may exist before
 	// the oldest are deleted (--terminated-pod-gc-threshold, 12500).
 	TerminatedPodGCThreshold int
+	// MaxEndpointsPerSlice caps an EndpointSlice the endpointslice
+	// controller writes (--max-endpoints-per-slice, 100; 1 to 1000).
+	MaxEndpointsPerSlice int
 	// Workers is the number of parallel reconciles per workload controller
 	// (upstream's --concurrent-*-syncs, 5 by default; more here: the server
 	// takes it).
@@ -60,6 +64,17 @@ func (o *Options) Defaults() {
 	if o.Workers == 0 {
 		o.Workers = 8
 	}
+	if o.MaxEndpointsPerSlice == 0 {
+		o.MaxEndpointsPerSlice = 100
+	}
+}
+
+// Validate refuses settings upstream's controller manager refuses.
+func (o *Options) Validate() error {
+	if o.MaxEndpointsPerSlice < 1 || o.MaxEndpointsPerSlice > 1000 {
+		return fmt.Errorf("--max-endpoints-per-slice %d: must be between 1 and 1000", o.MaxEndpointsPerSlice)
+	}
+	return nil
 }
 
 // Deps is shared by all controllers of one manager.

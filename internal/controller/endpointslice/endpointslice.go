@@ -33,7 +33,8 @@ const Name = "endpointslice"
 // ControllerName is the managed-by label value of the slices it writes.
 const ControllerName = "endpointslice-controller.k8s.io"
 
-// MaxEndpointsPerSlice is upstream's --max-endpoints-per-slice default.
+// MaxEndpointsPerSlice is upstream's --max-endpoints-per-slice default
+// (the controller takes the manager's setting).
 const MaxEndpointsPerSlice = 100
 
 // staleRetry is how soon a Service whose slices the cache has not caught
@@ -54,6 +55,8 @@ type Controller struct {
 	recorder record.EventRecorder
 	loop     *loop.Loop
 	log      *slog.Logger
+	// maxPerSlice: --max-endpoints-per-slice.
+	maxPerSlice int
 }
 
 // New wires the controller to the manager's shared informers.
@@ -72,6 +75,9 @@ func New(d *deps.Deps) (*Controller, error) {
 		triggers: endpointutil.NewTriggerTimeTracker(),
 		recorder: d.Recorder("endpoint-slice-controller"),
 		log:      slog.Default().With("controller", Name),
+	}
+	if c.maxPerSlice = d.Options.MaxEndpointsPerSlice; c.maxPerSlice == 0 {
+		c.maxPerSlice = MaxEndpointsPerSlice
 	}
 	c.loop = loop.New(Name, c, d.Options.Workers,
 		svcInf.Informer().HasSynced, podInf.Informer().HasSynced, nodeInf.Informer().HasSynced, sliceInf.Informer().HasSynced)
@@ -126,7 +132,9 @@ func (c *Controller) Reconcile(ctx context.Context, key string) (time.Duration, 
 		return 0, err
 	}
 	groups, skipped := Desired(svc, ps, c.zoneOf)
-	plan := Decide(TargetFor(svc, groups), existing)
+	target := TargetFor(svc, groups)
+	target.Max = c.maxPerSlice
+	plan := Decide(target, existing)
 	setTriggerTime(plan, c.triggers.Compute(key, svc, ps))
 	if err := Apply(ctx, c.client, c.tracker, key, ns, plan); err != nil {
 		c.recorder.Eventf(svc, v1.EventTypeWarning, "FailedToUpdateEndpointSlices", "Error updating Endpoint Slices for Service %s/%s: %v", ns, name, err)

@@ -3,6 +3,8 @@ package endpointslice
 import (
 	"context"
 	"fmt"
+	"slices"
+	"sort"
 	"testing"
 	"time"
 
@@ -29,7 +31,7 @@ type testController struct {
 	f      informers.SharedInformerFactory
 }
 
-func newTestController(t *testing.T) *testController {
+func newTestController(t *testing.T, opts ...deps.Options) *testController {
 	t.Helper()
 	client := fake.NewClientset()
 	n := 0
@@ -48,7 +50,11 @@ func newTestController(t *testing.T) *testController {
 		return false, nil, nil
 	})
 	f := informers.NewSharedInformerFactory(client, time.Hour)
-	c, err := New(&deps.Deps{Client: client, Informers: f, Recorder: func(string) record.EventRecorder { return record.NewFakeRecorder(10) }})
+	d := &deps.Deps{Client: client, Informers: f, Recorder: func(string) record.EventRecorder { return record.NewFakeRecorder(10) }}
+	if len(opts) > 0 {
+		d.Options = opts[0]
+	}
+	c, err := New(d)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -151,6 +157,23 @@ func TestReconcileWaitsForItsOwnWrites(t *testing.T) {
 	}
 	if z := got.Endpoints[0].Zone; z == nil || *z != "z1" {
 		t.Errorf("zone %v, want z1", z)
+	}
+}
+
+// --max-endpoints-per-slice caps the slices written.
+func TestReconcileMaxEndpointsPerSlice(t *testing.T) {
+	tc := newTestController(t, deps.Options{MaxEndpointsPerSlice: 2})
+	tc.cache(t, svc(), node("node-a"), pod("a", "10.244.0.5"), pod("b", "10.244.0.6"), pod("c", "10.244.0.7"))
+	if _, err := tc.Reconcile(context.Background(), "ns/web"); err != nil {
+		t.Fatal(err)
+	}
+	var sizes []int
+	for _, o := range tc.apiSlices(t) {
+		sizes = append(sizes, len(o.(*discovery.EndpointSlice).Endpoints))
+	}
+	sort.Ints(sizes)
+	if !slices.Equal(sizes, []int{1, 2}) {
+		t.Errorf("slices of %v endpoints, want 2 and 1", sizes)
 	}
 }
 
