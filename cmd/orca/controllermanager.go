@@ -50,5 +50,6 @@ func addControllerFlags(f *pflag.FlagSet, o *controller.Options) {
 	f.Float32Var(&o.SecondaryNodeEvictionRate, "secondary-node-eviction-rate", 0.01, "nodes per second tainted for eviction in a large zone that is mostly unhealthy")
 	f.IntVar(&o.TerminatedPodGCThreshold, "terminated-pod-gc-threshold", 0, "terminated pods kept before the oldest are deleted (default 12500)")
 	f.IntVar(&o.Workers, "concurrent-syncs", 0, "parallel reconciles per workload controller (default 8)")
+	f.IntVar(&o.GCWorkers, "concurrent-gc-syncs", 20, "objects the garbage collector deletes or orphans at once")
 	f.IntVar(&o.MaxEndpointsPerSlice, "max-endpoints-per-slice", 100, "most endpoints in one EndpointSlice the endpointslice controller writes (1 to 1000)")
 }

@@ -35,6 +35,9 @@ type Options struct {
 	// TerminatedPodGCThreshold is how many terminated pods may exist before
 	// the oldest are deleted (--terminated-pod-gc-threshold, 12500).
 	TerminatedPodGCThreshold int
+	// GCWorkers is how many objects the garbage collector deletes or
+	// orphans at once (--concurrent-gc-syncs, 20).
+	GCWorkers int
 	// MaxEndpointsPerSlice caps an EndpointSlice the endpointslice
 	// controller writes (--max-endpoints-per-slice, 100; 1 to 1000).
 	MaxEndpointsPerSlice int
@@ -67,10 +70,16 @@ func (o *Options) Defaults() {
 	if o.MaxEndpointsPerSlice == 0 {
 		o.MaxEndpointsPerSlice = 100
 	}
+	if o.GCWorkers == 0 {
+		o.GCWorkers = 20
+	}
 }
 
 // Validate refuses settings upstream's controller manager refuses.
 func (o *Options) Validate() error {
+	if o.GCWorkers < 1 {
+		return fmt.Errorf("--concurrent-gc-syncs %d: must be at least 1", o.GCWorkers)
+	}
 	if o.MaxEndpointsPerSlice < 1 || o.MaxEndpointsPerSlice > 1000 {
 		return fmt.Errorf("--max-endpoints-per-slice %d: must be between 1 and 1000", o.MaxEndpointsPerSlice)
 	}

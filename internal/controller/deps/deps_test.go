@@ -15,3 +15,15 @@ func TestOptionsMaxEndpointsPerSlice(t *testing.T) {
 		}
 	}
 }
+
+func TestOptionsGCWorkers(t *testing.T) {
+	var o Options
+	o.Defaults()
+	if o.GCWorkers != 20 {
+		t.Fatalf("default --concurrent-gc-syncs %d, want 20", o.GCWorkers)
+	}
+	o.GCWorkers = -1
+	if o.Validate() == nil {
+		t.Error("--concurrent-gc-syncs -1 accepted")
+	}
+}

@@ -37,8 +37,8 @@ import (
 
 const name = "garbagecollector"
 
-// workers is upstream's --concurrent-gc-syncs default.
-const workers = 20
+// defaultWorkers is upstream's --concurrent-gc-syncs default.
+const defaultWorkers = 20
 
 // resyncPeriod is how often discovery is re-read for new or removed
 // resources (upstream: 30 s).
@@ -69,14 +69,18 @@ type Controller struct {
 
 // New builds the collector; its monitors start in Run, after discovery.
 func New(d *deps.Deps) (*Controller, error) {
-	c := newController(d.Metadata, d.Client.Discovery())
+	workers := d.Options.GCWorkers
+	if workers == 0 {
+		workers = defaultWorkers
+	}
+	c := newController(d.Metadata, d.Client.Discovery(), workers)
 	if d.Recorder != nil {
 		c.recorder = d.Recorder("garbage-collector-controller")
 	}
 	return c, nil
 }
 
-func newController(client metadata.Interface, disc discovery.DiscoveryInterface) *Controller {
+func newController(client metadata.Interface, disc discovery.DiscoveryInterface, workers int) *Controller {
 	c := &Controller{
 		client:  client,
 		disc:    disc,

@@ -42,7 +42,7 @@ func testCollector(t *testing.T, objs ...*metav1.PartialObjectMetadata) (*Contro
 	scheme.AddKnownTypeWithName(nsGVK, &metav1.PartialObjectMetadata{})
 	scheme.AddKnownTypeWithName(nsGVK.GroupVersion().WithKind("NamespaceList"), &metav1.PartialObjectMetadataList{})
 	client := metadatafake.NewSimpleMetadataClient(scheme, ros...)
-	return newController(client, disc), client
+	return newController(client, disc, defaultWorkers), client
 }
 
 // observe feeds objects to the graph as informer adds.
