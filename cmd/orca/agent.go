@@ -75,6 +75,7 @@ func (a *agentFlags) add(f *pflag.FlagSet, dataDir string) {
 	f.StringVar(&a.clusterDNS, "cluster-dns", "", "comma-separated cluster DNS server IPs for pods with dnsPolicy ClusterFirst (default: the 10th address of the Service CIDR, the kube-dns Service)")
 	f.StringVar(&a.cfg.ClusterDomain, "cluster-domain", "cluster.local", "the cluster's DNS domain")
 	f.StringVar(&a.cfg.ProxyMode, "proxy-mode", "auto", "Service proxy mode: auto (nftables, or iptables-restore where nftables is missing), nftables or iptables")
+	f.StringVar(&a.cfg.ProxyHealthzAddress, "proxy-healthz-bind-address", "0.0.0.0:10256", "where the Service proxy serves /healthz and /livez, as kube-proxy (empty: nowhere)")
 	f.StringVar(&a.cfg.ClusterDNSListen, "cluster-dns-listen", "", `address:port of the node's cluster DNS, UDP and TCP (default: <node-ip>:53; "none": don't run it)`)
 	f.IntVar(&a.cfg.IngressHTTPPort, "ingress-http-port", 80, "port of the built-in ingress's HTTP listener on the node (0: none)")
 	f.IntVar(&a.cfg.IngressHTTPSPort, "ingress-https-port", 443, "port of the built-in ingress's HTTPS listener on the node (0: none)")

@@ -63,6 +63,9 @@ type Config struct {
 	// ProxyMode is the Service proxy's --proxy-mode: auto (""), nftables
 	// or iptables (the iptables-restore fallback).
 	ProxyMode string
+	// ProxyHealthzAddress is where the Service proxy serves /healthz and
+	// /livez (--proxy-healthz-bind-address; empty: nowhere).
+	ProxyHealthzAddress string
 	// ClusterDNSListen is the node-local cluster DNS's host:port ("": the
 	// node IP, port 53; "none": no DNS in this agent).
 	ClusterDNSListen string

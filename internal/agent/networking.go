@@ -32,7 +32,7 @@ func startNetworking(ctx context.Context, cfg Config, client kubernetes.Interfac
 	}
 	cleanups.Add(1)
 	go func() { defer cleanups.Done(); podNet.Run(ctx) }()
-	px, err := proxy.New(proxy.Config{NodeName: cfg.NodeName, NodeIP: cfg.NodeIP, ServiceCIDR: cfg.ServiceCIDR, ClusterCIDR: cfg.ClusterCIDR, Mode: cfg.ProxyMode, Logger: cfg.Logger}, factory)
+	px, err := proxy.New(proxy.Config{NodeName: cfg.NodeName, NodeIP: cfg.NodeIP, ServiceCIDR: cfg.ServiceCIDR, ClusterCIDR: cfg.ClusterCIDR, Mode: cfg.ProxyMode, HealthzAddress: cfg.ProxyHealthzAddress, Logger: cfg.Logger}, factory)
 	if err != nil {
 		return nil, err
 	}

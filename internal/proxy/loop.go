@@ -23,6 +23,22 @@ type syncer struct {
 
 	// ok: the last sync succeeded (what the health checks report).
 	ok atomic.Bool
+	// pending is when the oldest change not yet synced came (zero: none),
+	// taken its value in the sync running now; lastOK is when the last
+	// sync succeeded.
+	pending, taken, lastOK time.Time
+}
+
+// freshness is what /healthz reports: when the last sync succeeded and
+// since when a change has been waiting (zero: none).
+func (l *syncer) freshness() (lastOK, waiting time.Time) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	waiting = l.pending
+	if !l.taken.IsZero() && (waiting.IsZero() || l.taken.Before(waiting)) {
+		waiting = l.taken
+	}
+	return l.lastOK, waiting
 }
 
 // healthy reports whether the last sync succeeded.
@@ -43,6 +59,9 @@ func newSyncer() syncer {
 func (l *syncer) changed(key string) {
 	l.mu.Lock()
 	l.dirty[key] = true
+	if l.pending.IsZero() {
+		l.pending = time.Now()
+	}
 	l.mu.Unlock()
 	l.poke()
 }
@@ -60,6 +79,7 @@ func (l *syncer) begin(full bool) (map[string]bool, time.Time) {
 	l.mu.Lock()
 	dirty := l.dirty
 	l.dirty, l.needFull = map[string]bool{}, false
+	l.taken, l.pending = l.pending, time.Time{}
 	l.mu.Unlock()
 	start := time.Now()
 	l.sched.lastSync = start
@@ -75,6 +95,17 @@ func (l *syncer) resyncAll() {
 	l.needFull = true
 	l.mu.Unlock()
 	l.poke()
+}
+
+// done records a sync's outcome for the health checks.
+func (l *syncer) done(err error) {
+	l.ok.Store(err == nil)
+	if err != nil {
+		return
+	}
+	l.mu.Lock()
+	l.lastOK, l.taken = time.Now(), time.Time{}
+	l.mu.Unlock()
 }
 
 // failed makes the next sync full, keeping the changes for it.
@@ -104,7 +135,7 @@ func (l *syncer) loop(ctx context.Context, log *slog.Logger, mode string, sync f
 		now := time.Now()
 		if !at.After(now) {
 			err := sync(ctx, full)
-			l.ok.Store(err == nil)
+			l.done(err)
 			if err != nil && ctx.Err() == nil {
 				log.Error("service proxy sync", "mode", mode, "full", full, "err", err)
 			}

@@ -19,8 +19,10 @@ type Config struct {
 	// ServiceCIDR and ClusterCIDR are the cluster's Service and pod ranges.
 	ServiceCIDR, ClusterCIDR string
 	// Mode is --proxy-mode: auto (empty), nftables or iptables.
-	Mode   string
-	Logger *slog.Logger
+	Mode string
+	// HealthzAddress is --proxy-healthz-bind-address (empty: not served).
+	HealthzAddress string
+	Logger         *slog.Logger
 }
 
 // Proxy is a node's Service proxy.
@@ -42,6 +44,7 @@ type syncLoop interface {
 	teardown(ctx context.Context) error
 	healthy() bool
 	resyncAll()
+	freshness() (lastOK, waiting time.Time)
 }
 
 // host holds the interfaces of the modes the host supports (nil: not).
@@ -102,6 +105,10 @@ func (p *Proxy) Mode() Mode { return p.mode }
 func (p *Proxy) Run(ctx context.Context) {
 	log := p.cfg.Logger
 	p.logMode()
+	if p.cfg.HealthzAddress != "" {
+		h := &healthz{fresh: p.loop.freshness, eligible: p.src.nodeEligible, now: time.Now}
+		go serveHealthz(ctx, p.cfg.HealthzAddress, h, log)
+	}
 	if !cache.WaitForCacheSync(ctx.Done(), p.src.synced) {
 		p.health.close(context.Background())
 		return

@@ -18,7 +18,14 @@ type source interface {
 	service(key string) (*v1.Service, []*discovery.EndpointSlice)
 	// nodeZone is this node's topology.kubernetes.io/zone ("": none).
 	nodeZone() string
+	// nodeEligible: this node should get traffic from load balancers (it
+	// is not being deleted, nor marked for deletion by the autoscaler).
+	nodeEligible() bool
 }
+
+// toBeDeletedTaint is the cluster autoscaler's taint on a node it is
+// about to remove.
+const toBeDeletedTaint = "ToBeDeletedByClusterAutoscaler"
 
 // byServiceIndex indexes EndpointSlices by their Service's key.
 const byServiceIndex = "orca-proxy/service"
@@ -84,6 +91,23 @@ func newInformerSource(factory informers.SharedInformerFactory, node string, cha
 		return nil, err
 	}
 	return s, nil
+}
+
+func (s *informerSource) nodeEligible() bool {
+	obj, ok, err := s.nodes.GetStore().GetByKey(s.node)
+	if err != nil || !ok {
+		return true // not known yet: kube-proxy's default
+	}
+	n := obj.(*v1.Node)
+	if n.DeletionTimestamp != nil {
+		return false
+	}
+	for _, t := range n.Spec.Taints {
+		if t.Key == toBeDeletedTaint {
+			return false
+		}
+	}
+	return true
 }
 
 func (s *informerSource) nodeZone() string {
@@ -181,3 +205,5 @@ func (s *staticSource) service(key string) (*v1.Service, []*discovery.EndpointSl
 }
 
 func (s *staticSource) nodeZone() string { return s.zone }
+
+func (s *staticSource) nodeEligible() bool { return true }

@@ -78,6 +78,7 @@ func TestMultiNode(t *testing.T) {
 	t.Run("proxy-modes", m.proxyModes)
 	t.Run("service-name", m.serviceName)
 	t.Run("nodeport", m.nodePort)
+	t.Run("proxy-healthz", m.proxyHealthz)
 	t.Logf("done after %s", time.Since(start).Round(time.Millisecond))
 }
 
@@ -255,6 +256,18 @@ func (m *multiNode) nodePort(t *testing.T) {
 		url := fmt.Sprintf("http://%s:%d/", h.IP, m.svc.Spec.Ports[0].NodePort)
 		if got, last := getUntilAll(url, want, 60*time.Second); len(got) != len(want) {
 			t.Errorf("NodePort %s reached %v, want all of %v (last: %s)", url, got, want, last)
+		}
+	}
+}
+
+// proxyHealthz: every node's proxy answers kube-proxy's /healthz on
+// 10256, healthy once it has synced.
+func (m *multiNode) proxyHealthz(t *testing.T) {
+	for _, h := range m.hosts {
+		url := fmt.Sprintf("http://%s:10256/healthz", h.IP)
+		code, body, err := httpGet(url)
+		if err != nil || code != 200 || !strings.Contains(body, `"nodeEligible": true`) || !strings.Contains(body, `"lastUpdated"`) {
+			t.Errorf("GET %s: %d %q %v, want 200 with lastUpdated and nodeEligible true", url, code, body, err)
 		}
 	}
 }
