@@ -103,6 +103,8 @@ type cacher struct {
 	n        int
 	oldestRV uint64 // events after this revision are all in the ring
 	watchers map[*Watch]struct{}
+	// watcherList is watchers as a list; nil: to be made again.
+	watcherList []*Watch
 	// windowBytes is what the ring's compacted versions take.
 	windowBytes int
 	// listed are the objects of the last list, made cold once a bookmark

@@ -87,6 +87,7 @@ func (w *Watch) Stop() {
 func (w *Watch) stopLocked() {
 	w.once.Do(func() {
 		delete(w.c.watchers, w)
+		w.c.watcherList = nil
 		close(w.done)
 	})
 }
@@ -157,6 +158,7 @@ func (s *Store) Watch(ctx context.Context, prefix string, opts ListOptions) (*Wa
 		w.InitialRV = c.rv
 	}
 	c.watchers[w] = struct{}{}
+	c.watcherList = nil
 	return w, nil
 }
 
@@ -183,12 +185,18 @@ func (w *Watch) selects(e *entry) bool {
 	return hasPrefix(e.key, w.prefix) && w.pred.matches(e.labels, e.fields)
 }
 
+// watcherListLocked is the watchers as a list, shared until they change
+// (dispatch reads it outside the lock; it is never modified): a cache
+// with a thousand watchers applies events far more often than watchers
+// come and go.
 func (c *cacher) watcherListLocked() []*Watch {
-	out := make([]*Watch, 0, len(c.watchers))
-	for w := range c.watchers {
-		out = append(out, w)
+	if c.watcherList == nil {
+		c.watcherList = make([]*Watch, 0, len(c.watchers))
+		for w := range c.watchers {
+			c.watcherList = append(c.watcherList, w)
+		}
 	}
-	return out
+	return c.watcherList
 }
 
 func (c *cacher) stopAllLocked() {
