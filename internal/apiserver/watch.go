@@ -3,7 +3,7 @@ package apiserver
 import (
 	"bytes"
 	"encoding/binary"
-	"fmt"
+	"io"
 	"math/rand/v2"
 	"net/http"
 	"strconv"
@@ -77,7 +77,8 @@ type watchStream struct {
 	r       *http.Request
 	t       target
 	flusher http.Flusher
-	headers bool // table column headers already sent
+	headers bool   // table column headers already sent
+	head    []byte // scratch for a frame's head
 }
 
 // start writes the stream's headers.
@@ -215,25 +216,54 @@ func (ws *watchStream) bookmark(rv uint64, initialEnd bool) bool {
 	return ws.frame(watch.Bookmark, raw)
 }
 
-// frame writes one event around already encoded object bytes.
+// frame writes one event around already encoded object bytes. The
+// object's bytes are shared by every watcher of the event, so they are
+// written as they are, after a head made for this frame: no copy of them
+// per watcher.
 func (ws *watchStream) frame(typ watch.EventType, raw []byte) bool {
-	var buf bytes.Buffer
 	if ws.t.Type == mtProtobuf {
-		ev := metav1.WatchEvent{Type: string(typ), Object: runtime.RawExtension{Raw: raw}}
-		body, err := ev.Marshal()
-		if err != nil {
-			return false
-		}
-		// Each frame is a 4-byte big-endian length, then the raw protobuf
-		// WatchEvent (no envelope: the stream serializer is the raw one);
-		// the object inside keeps its "k8s\x00" envelope.
-		binary.Write(&buf, binary.BigEndian, uint32(len(body)))
-		buf.Write(body)
+		// A 4-byte big-endian length, then the raw protobuf WatchEvent
+		// (no envelope: the stream serializer is the raw one); the object
+		// inside keeps its "k8s\x00" envelope.
+		ws.head = appendWatchEventHead(ws.head[:0], string(typ), len(raw))
 	} else {
-		fmt.Fprintf(&buf, `{"type":%q,"object":`, string(typ))
-		buf.Write(bytes.TrimRight(raw, "\n"))
-		buf.WriteString("}\n")
+		raw = bytes.TrimRight(raw, "\n")
+		ws.head = append(append(append(ws.head[:0], `{"type":"`...), typ...), `","object":`...)
 	}
-	_, err := ws.w.Write(buf.Bytes())
-	return err == nil
+	if _, err := ws.w.Write(ws.head); err != nil {
+		return false
+	}
+	if _, err := ws.w.Write(raw); err != nil {
+		return false
+	}
+	if ws.t.Type != mtProtobuf {
+		_, err := io.WriteString(ws.w, "}\n")
+		return err == nil
+	}
+	return true
+}
+
+// appendWatchEventHead appends the frame length and the protobuf of a
+// metav1.WatchEvent{Type: typ, Object: RawExtension{Raw: raw}} up to where
+// raw's n bytes follow: field 1 (type), then field 2 (object), whose one
+// field 1 is the raw bytes.
+func appendWatchEventHead(dst []byte, typ string, n int) []byte {
+	object := 1 + uvarintLen(n) + n
+	body := 1 + uvarintLen(len(typ)) + len(typ) + 1 + uvarintLen(object) + object
+	dst = binary.BigEndian.AppendUint32(dst, uint32(body))
+	dst = append(dst, 0x0a)
+	dst = binary.AppendUvarint(dst, uint64(len(typ)))
+	dst = append(dst, typ...)
+	dst = append(dst, 0x12)
+	dst = binary.AppendUvarint(dst, uint64(object))
+	dst = append(dst, 0x0a)
+	return binary.AppendUvarint(dst, uint64(n))
+}
+
+func uvarintLen(n int) int {
+	l := 1
+	for ; n >= 0x80; n >>= 7 {
+		l++
+	}
+	return l
 }
