@@ -41,14 +41,16 @@ func (d *coldDict) compress(raw []byte) []byte {
 	return bytes.Clone(buf.Bytes()) // exact size: it is kept
 }
 
-func (d *coldDict) decompress(b []byte) ([]byte, error) {
+// decompress returns the n bytes compress was given.
+func (d *coldDict) decompress(b []byte, n int) ([]byte, error) {
 	r, _ := d.readers.Get().(io.ReadCloser)
 	if r == nil {
 		r = flate.NewReaderDict(bytes.NewReader(b), d.dict)
 	} else if err := r.(flate.Resetter).Reset(bytes.NewReader(b), d.dict); err != nil {
 		return nil, err
 	}
-	out, err := io.ReadAll(r)
+	out := make([]byte, n)
+	_, err := io.ReadFull(r, out)
 	d.readers.Put(r)
 	return out, err
 }

@@ -39,7 +39,7 @@ func TestColdDict(t *testing.T) {
 			for i := 1; i <= 50; i++ {
 				for _, raw := range [][]byte{encode(i), random, nil} {
 					c := d.compress(raw)
-					back, err := d.decompress(c)
+					back, err := d.decompress(c, len(raw))
 					if err != nil || !bytes.Equal(back, raw) {
 						t.Errorf("round trip of %d bytes: %v, equal %v", len(raw), err, bytes.Equal(back, raw))
 						return

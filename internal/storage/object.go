@@ -34,6 +34,7 @@ type Object struct {
 	rev    int64
 	decode func([]byte, int64) (runtime.Object, error)
 	dict   *coldDict
+	rawLen int // of raw before compression
 }
 
 func newObject(obj runtime.Object) *Object { return &Object{obj: obj} }
@@ -58,7 +59,7 @@ func (o *Object) getLocked() runtime.Object {
 	raw := o.raw
 	if o.dict != nil {
 		var err error
-		if raw, err = o.dict.decompress(o.raw); err != nil {
+		if raw, err = o.dict.decompress(o.raw, o.rawLen); err != nil {
 			panic("storage: cold object does not decompress: " + err.Error())
 		}
 	}
@@ -164,7 +165,7 @@ func (o *Object) coolLocked(c *cacher) {
 		// are bounded by its budget and, in a burst, far more numerous
 		// (compressing costs ~20 µs on the cache's one applying
 		// goroutine).
-		o.dict = c.coldDict(o.raw)
+		o.dict, o.rawLen = c.coldDict(o.raw), len(o.raw)
 		o.raw = o.dict.compress(o.raw)
 	}
 	o.obj, o.enc = nil, nil
