@@ -33,13 +33,16 @@ func newFieldManager(tc managedfields.TypeConverter, res *registry.Resource, c *
 		statusReset = map[fieldpath.APIVersion]fieldpath.Filter{ver: fieldpath.NewIncludeMatcherFilter(fieldpath.MakePrefixMatcherOrDie("status"))}
 	}
 	def := defaulter{res}
-	main, err := managedfields.NewDefaultFieldManager(tc, c.scheme, def, c.scheme, gvk, gvk.GroupVersion(), "", mainReset)
+	// The unsafe convertor does not copy an object already in the wanted
+	// version, as upstream's apiserver (a copy per write otherwise).
+	conv := runtime.UnsafeObjectConvertor(c.scheme)
+	main, err := managedfields.NewDefaultFieldManager(tc, conv, def, c.scheme, gvk, gvk.GroupVersion(), "", mainReset)
 	if err != nil {
 		return nil, err
 	}
 	fm := &fieldManager{main: main}
 	if res.Status {
-		if fm.status, err = managedfields.NewDefaultFieldManager(tc, c.scheme, def, c.scheme, gvk, gvk.GroupVersion(), "status", statusReset); err != nil {
+		if fm.status, err = managedfields.NewDefaultFieldManager(tc, conv, def, c.scheme, gvk, gvk.GroupVersion(), "status", statusReset); err != nil {
 			return nil, err
 		}
 	}
