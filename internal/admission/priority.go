@@ -19,8 +19,9 @@ const (
 // SystemPriorityClasses are created by the API server at start.
 var SystemPriorityClasses = map[string]int32{SystemClusterCritical: 2000000000, SystemNodeCritical: 2000001000}
 
-// PriorityClasses lists the PriorityClasses (from the server's cache).
-type PriorityClasses func(ctx context.Context) ([]schedulingv1.PriorityClass, error)
+// PriorityClasses lists the PriorityClasses: from the server's cache, or,
+// when fresh, as of now (a consistent read).
+type PriorityClasses func(ctx context.Context, fresh bool) ([]schedulingv1.PriorityClass, error)
 
 // Priority resolves a new pod's priorityClassName into spec.priority and
 // spec.preemptionPolicy, as upstream's Priority plugin: a missing class is
@@ -34,11 +35,18 @@ func (p Priority) Admit(ctx context.Context, a *Attributes) error {
 	if !ok || a.Operation != Create || a.Resource.Resource != "pods" || a.Subresource != "" {
 		return nil
 	}
-	classes, err := p.List(ctx)
+	classes, err := p.List(ctx, false)
 	if err != nil {
 		return err
 	}
 	class, err := pick(classes, pod.Spec.PriorityClassName)
+	if err != nil {
+		// The cache may not have a class created a moment ago yet.
+		if classes, err = p.List(ctx, true); err != nil {
+			return err
+		}
+		class, err = pick(classes, pod.Spec.PriorityClassName)
+	}
 	if err != nil {
 		return apierrors.NewForbidden(a.Resource.GroupResource(), a.Name, err)
 	}

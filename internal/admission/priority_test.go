@@ -39,7 +39,7 @@ func TestPriority(t *testing.T) {
 	} {
 		pod := &corev1.Pod{Spec: corev1.PodSpec{PriorityClassName: tc.className, Priority: tc.priority}}
 		a := &Attributes{Operation: Create, Resource: schema.GroupVersionResource{Version: "v1", Resource: "pods"}, Object: pod}
-		err := Priority{List: func(context.Context) ([]schedulingv1.PriorityClass, error) { return tc.classes, nil }}.Admit(context.Background(), a)
+		err := Priority{List: func(context.Context, bool) ([]schedulingv1.PriorityClass, error) { return tc.classes, nil }}.Admit(context.Background(), a)
 		if tc.forbidden {
 			if !apierrors.IsForbidden(err) {
 				t.Errorf("%s: got %v, want Forbidden", name, err)
@@ -49,5 +49,27 @@ func TestPriority(t *testing.T) {
 		if err != nil || pod.Spec.Priority == nil || *pod.Spec.Priority != tc.want || pod.Spec.PriorityClassName != tc.wantClass || *pod.Spec.PreemptionPolicy != tc.wantPolicy {
 			t.Errorf("%s: err %v, priority %v class %q policy %v", name, err, pod.Spec.Priority, pod.Spec.PriorityClassName, pod.Spec.PreemptionPolicy)
 		}
+	}
+}
+
+// A class the cache does not have yet (created a moment ago) is looked
+// up again with a consistent read before the pod is refused.
+func TestPriorityClassNotCachedYet(t *testing.T) {
+	fresh := []schedulingv1.PriorityClass{{ObjectMeta: metav1.ObjectMeta{Name: "new"}, Value: 42}}
+	var reads []bool
+	list := func(_ context.Context, consistent bool) ([]schedulingv1.PriorityClass, error) {
+		reads = append(reads, consistent)
+		if consistent {
+			return fresh, nil
+		}
+		return nil, nil
+	}
+	pod := &corev1.Pod{Spec: corev1.PodSpec{PriorityClassName: "new"}}
+	a := &Attributes{Operation: Create, Resource: schema.GroupVersionResource{Version: "v1", Resource: "pods"}, Object: pod}
+	if err := (Priority{List: list}).Admit(context.Background(), a); err != nil || *pod.Spec.Priority != 42 {
+		t.Fatalf("err %v priority %v, want 42 from the consistent read", err, pod.Spec.Priority)
+	}
+	if len(reads) != 2 || reads[0] || !reads[1] {
+		t.Errorf("reads %v, want the cache, then a consistent read", reads)
 	}
 }

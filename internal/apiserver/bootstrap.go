@@ -40,8 +40,12 @@ func (s *Server) admissionChain() *admission.Chain {
 		}
 		return obj.(*corev1.Namespace), nil
 	}}
-	priority := admission.Priority{List: func(ctx context.Context) ([]schedulingv1.PriorityClass, error) {
-		list, err := s.rest("scheduling.k8s.io", "priorityclasses").List(ctx, "", storage.ListOptions{ResourceVersion: "0"})
+	priority := admission.Priority{List: func(ctx context.Context, fresh bool) ([]schedulingv1.PriorityClass, error) {
+		rv := "0"
+		if fresh {
+			rv = ""
+		}
+		list, err := s.rest("scheduling.k8s.io", "priorityclasses").List(ctx, "", storage.ListOptions{ResourceVersion: rv})
 		if err != nil {
 			return nil, err
 		}
