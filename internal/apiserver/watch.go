@@ -3,6 +3,7 @@ package apiserver
 import (
 	"bytes"
 	"encoding/binary"
+	"google.golang.org/protobuf/encoding/protowire"
 	"io"
 	"math/rand/v2"
 	"net/http"
@@ -248,22 +249,13 @@ func (ws *watchStream) frame(typ watch.EventType, raw []byte) bool {
 // raw's n bytes follow: field 1 (type), then field 2 (object), whose one
 // field 1 is the raw bytes.
 func appendWatchEventHead(dst []byte, typ string, n int) []byte {
-	object := 1 + uvarintLen(n) + n
-	body := 1 + uvarintLen(len(typ)) + len(typ) + 1 + uvarintLen(object) + object
+	object := protowire.SizeTag(1) + protowire.SizeBytes(n)
+	body := protowire.SizeTag(1) + protowire.SizeBytes(len(typ)) + protowire.SizeTag(2) + protowire.SizeBytes(object)
 	dst = binary.BigEndian.AppendUint32(dst, uint32(body))
-	dst = append(dst, 0x0a)
-	dst = binary.AppendUvarint(dst, uint64(len(typ)))
-	dst = append(dst, typ...)
-	dst = append(dst, 0x12)
-	dst = binary.AppendUvarint(dst, uint64(object))
-	dst = append(dst, 0x0a)
-	return binary.AppendUvarint(dst, uint64(n))
-}
-
-func uvarintLen(n int) int {
-	l := 1
-	for ; n >= 0x80; n >>= 7 {
-		l++
-	}
-	return l
+	dst = protowire.AppendTag(dst, 1, protowire.BytesType)
+	dst = protowire.AppendString(dst, typ)
+	dst = protowire.AppendTag(dst, 2, protowire.BytesType)
+	dst = protowire.AppendVarint(dst, uint64(object))
+	dst = protowire.AppendTag(dst, 1, protowire.BytesType)
+	return protowire.AppendVarint(dst, uint64(n))
 }
