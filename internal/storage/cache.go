@@ -79,8 +79,7 @@ type event struct {
 	leftOnce sync.Once
 	left     *Object
 
-	compacted int  // bytes of the versions compact kept
-	cooled    bool // coolIdle made its versions cold
+	compacted int // bytes of the versions compact kept
 }
 
 func (e *event) leftObject() *Object {
@@ -107,9 +106,9 @@ type cacher struct {
 	watcherList []*Watch
 	// windowBytes is what the ring's compacted versions take.
 	windowBytes int
-	// listed are the objects of the last list, made cold once a bookmark
-	// interval has passed (an object that never changes has no event to
-	// fall behind).
+	// listed are the objects of the last list, made cold at the next
+	// bookmark tick (an object that never changes has no event to fall
+	// behind).
 	listed []*entry
 	// dict compresses cold versions: made from the first one.
 	dictOnce sync.Once
@@ -343,8 +342,8 @@ func (c *cacher) coolListed() {
 const coolAfter = 30 * time.Second
 
 // coolIdle makes the versions of events older than coolAfter cold,
-// outside the cache's lock; the window counts them as usual once they
-// fall compactBehind events back.
+// outside the cache's lock (cooling a cold version does nothing); the
+// window counts them as usual once they fall compactBehind events back.
 func (c *cacher) coolIdle(now time.Time) {
 	c.mu.Lock()
 	var old []*event
@@ -353,10 +352,7 @@ func (c *cacher) coolIdle(now time.Time) {
 		if now.Sub(e.at) < coolAfter {
 			break
 		}
-		if !e.cooled {
-			e.cooled = true
-			old = append(old, e)
-		}
+		old = append(old, e)
 	}
 	c.mu.Unlock()
 	for _, e := range old {
