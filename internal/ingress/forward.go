@@ -216,8 +216,8 @@ func (s *session) forward(b *Backend, body framing) bool {
 	s.out.buf = req[:0]
 	if err != nil {
 		s.h.log.Debug("ingress: backend unreachable", "backend", b, "host", string(s.req.host), "err", err)
-		code := gatewayError(err)
-		return s.answer(code, strconv.Itoa(code)+" "+http.StatusText(code), framing{kind: s.unread(whole)})
+		code, msg := gatewayError(err)
+		return s.answer(code, msg, framing{kind: s.unread(whole)})
 	}
 	var up *upload
 	if !whole {
@@ -444,8 +444,8 @@ func (s *session) badGateway(sent bool, up *upload, err error) (bool, bool, erro
 		// A request sent whole leaves the client connection in a known
 		// state; one whose body was still going up does not.
 		keep := up == nil && keepClient(&s.req, framing{kind: bodyLength}) && !s.stopping()
-		code := gatewayError(err)
-		s.out.buf = appendError(s.out.buf[:0], code, strconv.Itoa(code)+" "+http.StatusText(code), keep)
+		code, msg := gatewayError(err)
+		s.out.buf = appendError(s.out.buf[:0], code, msg, keep)
 		if s.out.flush() == nil && keep {
 			return true, false, err
 		}

@@ -6,7 +6,6 @@ import (
 	"net"
 	"net/http"
 	"net/http/httputil"
-	"strconv"
 	"sync"
 	"sync/atomic"
 )
@@ -105,8 +104,8 @@ func (h *Handler) proxyError(w http.ResponseWriter, r *http.Request, err error) 
 	}
 	b, _ := r.Context().Value(backendKey{}).(*Backend)
 	h.log.Debug("ingress: backend unreachable", "backend", b, "host", r.Host, "path", r.URL.Path, "err", err)
-	code := gatewayError(err)
-	http.Error(w, strconv.Itoa(code)+" "+http.StatusText(code), code)
+	code, msg := gatewayError(err)
+	http.Error(w, msg, code)
 }
 
 // bufferPool reuses the proxy's copy buffers.

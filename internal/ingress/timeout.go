@@ -5,6 +5,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"strconv"
 	"sync/atomic"
 	"time"
 )
@@ -45,11 +46,12 @@ func (t *timedReader) expire() {
 	t.conn.SetDeadline(time.Unix(1, 0)) //nolint:errcheck
 }
 
-// gatewayError is the status for a backend that failed: 504 when it
-// timed out, else 502.
-func gatewayError(err error) int {
+// gatewayError is the status and body for a backend that failed: 504
+// when it timed out, else 502.
+func gatewayError(err error) (int, string) {
+	code := http.StatusBadGateway
 	if errors.Is(err, os.ErrDeadlineExceeded) {
-		return http.StatusGatewayTimeout
+		code = http.StatusGatewayTimeout
 	}
-	return http.StatusBadGateway
+	return code, strconv.Itoa(code) + " " + http.StatusText(code)
 }
