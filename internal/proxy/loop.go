@@ -5,7 +5,6 @@ import (
 	"log/slog"
 	"maps"
 	"sync"
-	"sync/atomic"
 	"time"
 )
 
@@ -21,8 +20,6 @@ type syncer struct {
 	needFull bool
 	wake     chan struct{}
 
-	// ok: the last sync succeeded (what the health checks report).
-	ok atomic.Bool
 	// pending is when the oldest change not yet synced came (zero: none),
 	// taken its value in the sync running now; lastOK is when the last
 	// sync succeeded.
@@ -40,9 +37,6 @@ func (l *syncer) freshness() (lastOK, waiting time.Time) {
 	}
 	return l.lastOK, waiting
 }
-
-// healthy reports whether the last sync succeeded.
-func (l *syncer) healthy() bool { return l.ok.Load() }
 
 func newSyncer() syncer {
 	return syncer{
@@ -97,9 +91,9 @@ func (l *syncer) resyncAll() {
 	l.poke()
 }
 
-// done records a sync's outcome for the health checks.
+// done records a sync's outcome for the health checks: a failed one
+// leaves its changes waiting.
 func (l *syncer) done(err error) {
-	l.ok.Store(err == nil)
 	if err != nil {
 		return
 	}

@@ -27,13 +27,14 @@ type Config struct {
 
 // Proxy is a node's Service proxy.
 type Proxy struct {
-	cfg    Config
-	mode   Mode
-	why    string
-	host   host
-	loop   syncLoop
-	src    *informerSource
-	health *serviceHealth
+	cfg     Config
+	mode    Mode
+	why     string
+	host    host
+	loop    syncLoop
+	src     *informerSource
+	health  *serviceHealth
+	healthz *healthz
 }
 
 // syncLoop is one mode's writer: it is told which Services changed, syncs
@@ -42,7 +43,6 @@ type syncLoop interface {
 	changed(key string)
 	run(ctx context.Context)
 	teardown(ctx context.Context) error
-	healthy() bool
 	resyncAll()
 	freshness() (lastOK, waiting time.Time)
 }
@@ -88,12 +88,18 @@ func New(cfg Config, factory informers.SharedInformerFactory) (*Proxy, error) {
 	}, func() { p.loop.resyncAll() }); err != nil {
 		return nil, err
 	}
-	p.health = newServiceHealth(p.src, cfg.NodeName, func() bool { return p.loop.healthy() }, cfg.Logger)
 	if mode == ModeIPTables {
 		p.loop = newIPTablesProxier(params, h.ipt, p.src, cfg.Logger)
 	} else {
 		p.loop = newProxier(params, h.nft, p.src, cfg.Logger)
 	}
+	// One health state, as kube-proxy's: /healthz, /livez and the
+	// Services' health check ports all report it.
+	p.healthz = &healthz{fresh: p.loop.freshness, eligible: p.src.nodeEligible, now: time.Now}
+	p.health = newServiceHealth(p.src, cfg.NodeName, func() bool {
+		ok, _ := p.healthz.healthy(time.Now())
+		return ok
+	}, cfg.Logger)
 	return p, nil
 }
 
@@ -106,8 +112,7 @@ func (p *Proxy) Run(ctx context.Context) {
 	log := p.cfg.Logger
 	p.logMode()
 	if p.cfg.HealthzAddress != "" {
-		h := &healthz{fresh: p.loop.freshness, eligible: p.src.nodeEligible, now: time.Now}
-		go serveHealthz(ctx, p.cfg.HealthzAddress, h, log)
+		go serveHealthz(ctx, p.cfg.HealthzAddress, p.healthz, log)
 	}
 	if !cache.WaitForCacheSync(ctx.Done(), p.src.synced) {
 		p.health.close(context.Background())

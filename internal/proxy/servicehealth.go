@@ -24,7 +24,7 @@ import (
 type serviceHealth struct {
 	src     source
 	node    string
-	healthy func() bool // the proxy's last sync succeeded
+	healthy func() bool // the proxy is healthy (as its /livez says)
 	listen  func(port int32) (net.Listener, error)
 	log     *slog.Logger
 
