@@ -158,11 +158,17 @@ func benchControllersCmd() *cobra.Command {
 
 func benchIngressCmd() *cobra.Command {
 	o := bench.IngressOptions{}
+	var cpuProfile string
 	cmd := &cobra.Command{
 		Use:   "ingress",
 		Short: "Requests/s to a local backend through the ingress handler vs directly (target >= 70%)",
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			stop, err := startCPUProfile(cpuProfile)
+			if err != nil {
+				return err
+			}
 			rep, err := bench.Ingress(cmd.Context(), o)
+			stop()
 			if err != nil {
 				return err
 			}
@@ -176,6 +182,7 @@ func benchIngressCmd() *cobra.Command {
 	f.DurationVar(&o.Duration, "duration", 3*time.Second, "measured time per round, each way")
 	f.IntVar(&o.Rounds, "rounds", 3, "rounds, alternating direct and through the ingress")
 	f.IntVar(&o.Body, "body", 256, "response body bytes")
+	f.StringVar(&cpuProfile, "cpu-profile", "", "write a CPU profile of the whole run (backend, clients and ingress) to this file")
 	return cmd
 }
 

@@ -48,6 +48,11 @@ func StartEmbedded(ctx context.Context, dir string) (*Embedded, error) {
 	cfg.QuotaBackendBytes = 8 << 30
 	// A snapshot every 10k writes keeps the raft log (and memory) small.
 	cfg.SnapshotCount = 10000
+	// After each in-memory snapshot (every 100 entries) etcd keeps this
+	// many raft entries for a slow follower to catch up from; a single
+	// member has none, and 5,000 (the default) held ~25 MB of recent
+	// writes in a burst of pod writes.
+	cfg.SnapshotCatchUpEntries = 100
 
 	e, err := embed.StartEtcd(cfg)
 	if err != nil {
