@@ -15,8 +15,8 @@ go vet ./...
 
 step "unit tests"
 # Packages with concurrency run under the race detector; the rest plainly.
-race_pkgs=(./internal/storage/... ./internal/registry/... ./internal/scheduler/... ./internal/kubelet/... ./internal/controller/... ./internal/proxy/... ./internal/dns/... ./internal/ingress/... ./internal/network/... ./internal/leader/...)
-go test -count=1 $(go list ./internal/... ./cmd/... ./test/images/... | grep -v -e /internal/storage -e /internal/registry -e /internal/scheduler -e /internal/kubelet -e /internal/controller -e /internal/proxy -e /internal/dns -e /internal/ingress -e /internal/network -e /internal/leader)
+race_pkgs=(./internal/storage/... ./internal/registry/... ./internal/scheduler/... ./internal/kubelet/... ./internal/controller/... ./internal/proxy/... ./internal/dns/... ./internal/ingress/... ./internal/network/... ./internal/leader/... ./internal/informerset/...)
+go test -count=1 $(go list ./internal/... ./cmd/... ./test/images/... | grep -v -e /internal/storage -e /internal/registry -e /internal/scheduler -e /internal/kubelet -e /internal/controller -e /internal/proxy -e /internal/dns -e /internal/ingress -e /internal/network -e /internal/leader -e /internal/informerset)
 
 step "race tests: ${race_pkgs[*]}"
 go test -race -count=1 "${race_pkgs[@]}"

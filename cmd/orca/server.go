@@ -22,6 +22,8 @@ import (
 
 	"orca/internal/apiserver"
 	"orca/internal/controller"
+	"orca/internal/idlegc"
+	"orca/internal/informerset"
 	"orca/internal/scheduler"
 	"orca/internal/scheduler/config"
 )
@@ -38,6 +40,7 @@ type serverFlags struct {
 	notReadySeconds              int64 // DefaultTolerationSeconds admission
 	unreachableSeconds           int64
 	memoryLimit                  string
+	idleGCPercent                int
 }
 
 func (sf *serverFlags) add(f *pflag.FlagSet) {
@@ -67,6 +70,7 @@ func (sf *serverFlags) add(f *pflag.FlagSet) {
 	f.StringVar(&sf.schedulerConfig, "scheduler-config", "", "KubeSchedulerConfiguration file for the in-process scheduler")
 	f.BoolVar(&sf.disableControllers, "disable-controller-manager", false, "do not run the in-process controllers (run `orca controller-manager` elsewhere)")
 	f.StringVar(&sf.memoryLimit, "memory-limit", "0", "soft limit of the process's memory, e.g. 1Gi: the Go garbage collector works harder as it nears it, trading CPU for memory (0: none; the GOMEMLIMIT environment variable wins)")
+	f.IntVar(&sf.idleGCPercent, "idle-gc-percent", 50, "GOGC while the server is quiet (allocating little for 30 s): memory a burst of work left behind goes back to the system; busy, Go's default 100 applies (0: always 100; a GOGC environment variable wins)")
 	addControllerFlags(f, &sf.controllers)
 }
 
@@ -85,6 +89,10 @@ func (sf *serverFlags) finish() (apiserver.Config, *scheduler.Options, error) {
 	if err := setMemoryLimit(sf.memoryLimit); err != nil {
 		return cfg, nil, err
 	}
+	if sf.idleGCPercent < 0 || sf.idleGCPercent > 100 {
+		return cfg, nil, fmt.Errorf("--idle-gc-percent %d: want 0 to 100", sf.idleGCPercent)
+	}
+	go idlegc.Run(context.Background(), idlegc.Config{Busy: 100, Idle: sf.idleGCPercent})
 	if sf.etcdServers != "" {
 		cfg.Etcd.Servers = strings.Split(sf.etcdServers, ",")
 	}
@@ -181,6 +189,17 @@ func runServer(cfg apiserver.Config, sched *scheduler.Options, ctrl *controller.
 		slog.Info("orca server ready", "url", s.URL(), "kubeconfig", s.KubeconfigPath(), "startup", time.Since(start).Round(time.Millisecond))
 		if onReady != nil {
 			run("node", func() error { onReady(ctx, s); return nil })
+		}
+		if sched != nil && ctrl != nil {
+			// One cached copy of every pod for both, not one each.
+			shared, err := informerset.SharedFor(s.LoopbackConfig(), ctx.Done())
+			if err != nil {
+				slog.Error("shared informers", "err", err)
+				return
+			}
+			so, co := *sched, *ctrl
+			so.Informers, co.Informers = shared, shared
+			sched, ctrl = &so, &co
 		}
 		if sched != nil {
 			run("scheduler", func() error { return scheduler.Run(ctx, s.LoopbackConfig(), *sched) })

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
-	"time"
 
 	v1 "k8s.io/api/core/v1"
 	"k8s.io/client-go/dynamic"
@@ -21,7 +20,6 @@ import (
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/record"
 
-	"orca/internal/cachetrim"
 	"orca/internal/controller/cronjob"
 	"orca/internal/controller/daemonset"
 	"orca/internal/controller/deployment"
@@ -42,6 +40,7 @@ import (
 	"orca/internal/controller/servicelb"
 	"orca/internal/controller/statefulset"
 	"orca/internal/controller/ttlafterfinished"
+	"orca/internal/informerset"
 	"orca/internal/leader"
 )
 
@@ -55,6 +54,10 @@ type Options struct {
 	Identity string
 	// Only, when set, runs just these controllers (by name; tests).
 	Only []string
+	// Informers, when set, are informers shared with other components
+	// of the process (informerset.Shared); else the controllers have
+	// their own for each term as leader.
+	Informers informers.SharedInformerFactory
 }
 
 // runner is a built controller.
@@ -73,12 +76,12 @@ var controllers = []struct {
 	name string
 	new  builder
 }{
-	{"namespace", func(d *deps.Deps) (runner, error) { return namespace.New(d.Client, d.Dynamic, d.Informers), nil }},
+	{"namespace", func(d *deps.Deps) (runner, error) { return namespace.New(d.Client, d.Dynamic, d.Informers, d.Handlers) }},
 	{"nodeipam", func(d *deps.Deps) (runner, error) {
 		if d.Options.ClusterCIDR == "" {
 			return nil, nil
 		}
-		return nodeipam.New(d.Client, d.Informers, nodeipam.Options{ClusterCIDR: d.Options.ClusterCIDR, NodeCIDRMaskSize: d.Options.NodeCIDRMaskSize})
+		return nodeipam.New(d.Client, d.Informers, d.Handlers, nodeipam.Options{ClusterCIDR: d.Options.ClusterCIDR, NodeCIDRMaskSize: d.Options.NodeCIDRMaskSize})
 	}},
 	{"replicaset", build(replicaset.New)},
 	{"deployment", build(deployment.New)},
@@ -150,15 +153,25 @@ func run(ctx context.Context, cfg *rest.Config, client kubernetes.Interface, o O
 	}
 	broadcaster := record.NewBroadcaster(record.WithContext(ctx))
 	broadcaster.StartRecordingToSink(&typedcorev1.EventSinkImpl{Interface: client.CoreV1().Events("")})
+	factory := o.Informers
+	if factory == nil {
+		factory = informerset.New(client)
+	}
 	d := &deps.Deps{
 		Client: client, Dynamic: dyn, Metadata: meta,
-		Informers:         informers.NewSharedInformerFactoryWithOptions(client, 10*time.Hour, informers.WithTransform(cachetrim.StripManagedFields)),
-		MetadataInformers: metadatainformer.NewSharedInformerFactory(meta, 10*time.Hour),
+		Informers:         factory,
+		MetadataInformers: metadatainformer.NewSharedInformerFactory(meta, informerset.Resync),
+		Handlers:          &informerset.Handlers{},
 		Recorder: func(component string) record.EventRecorder {
 			return broadcaster.NewRecorder(scheme.Scheme, v1.EventSource{Component: component})
 		},
 		Options: o.Options,
 	}
+	defer func() {
+		if err := d.Handlers.RemoveAll(); err != nil {
+			slog.Error("controllers: removing event handlers", "err", err)
+		}
+	}()
 	var runs []runner
 	for _, c := range controllers {
 		if len(o.Only) > 0 && !contains(o.Only, c.name) {

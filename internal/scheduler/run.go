@@ -36,6 +36,10 @@ type Options struct {
 	PercentageOfNodesToScore int32
 	// SchedulerName is the schedulerName of the pods this scheduler places.
 	SchedulerName string
+	// Informers, when set, are informers shared with other components of
+	// the process (informerset.Shared); else the scheduler has its own
+	// for each term as leader.
+	Informers informers.SharedInformerFactory
 }
 
 // WithConfig applies a configuration file's settings.
@@ -75,7 +79,10 @@ func runScheduler(ctx context.Context, client kubernetes.Interface, o Options) e
 	broadcaster.StartRecordingToSink(&typedcorev1.EventSinkImpl{Interface: client.CoreV1().Events("")})
 	defer broadcaster.Shutdown()
 	recorder := broadcaster.NewRecorder(scheme.Scheme, corev1.EventSource{Component: DefaultSchedulerName})
-	factory := informers.NewSharedInformerFactoryWithOptions(client, 0, informers.WithTransform(cachetrim.StripManagedFields))
+	factory := o.Informers
+	if factory == nil {
+		factory = informers.NewSharedInformerFactoryWithOptions(client, 0, informers.WithTransform(cachetrim.StripManagedFields))
+	}
 	volumes := newVolumeLister(factory)
 	fwk, err := framework.New(o.Plugins(volumes), rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 0)))
 	if err != nil {
@@ -93,5 +100,5 @@ func runScheduler(ctx context.Context, client kubernetes.Interface, o Options) e
 	factory.Start(ctx.Done())
 	defer factory.Shutdown()
 	s.Run(ctx) // waits for the informers and handlers to sync
-	return nil
+	return s.RemoveHandlers()
 }

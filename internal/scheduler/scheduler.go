@@ -23,6 +23,7 @@ import (
 	"k8s.io/client-go/tools/record"
 	"k8s.io/utils/clock"
 
+	"orca/internal/informerset"
 	schedcache "orca/internal/scheduler/cache"
 	"orca/internal/scheduler/framework"
 	"orca/internal/scheduler/queue"
@@ -42,6 +43,7 @@ type Scheduler struct {
 	pdbs      policylisters.PodDisruptionBudgetLister
 	recorder  record.EventRecorder
 	synced    []cache.DoneChecker // what Run waits for before scheduling
+	handlers  informerset.Handlers
 	nextStart int
 }
 
@@ -94,13 +96,17 @@ func New(client kubernetes.Interface, factory informers.SharedInformerFactory, f
 // restarts). Upstream's kube-scheduler waits the same way
 // (WaitForHandlersSync).
 func (s *Scheduler) handle(inf cache.SharedIndexInformer, h cache.ResourceEventHandler) error {
-	reg, err := inf.AddEventHandler(h)
+	reg, err := s.handlers.AddNoResync(inf, h)
 	if err != nil {
 		return fmt.Errorf("scheduler event handler: %w", err)
 	}
 	s.synced = append(s.synced, reg.HasSyncedChecker())
 	return nil
 }
+
+// RemoveHandlers removes the scheduler's event handlers from its
+// informers (which may be shared and outlive it). Call after Run.
+func (s *Scheduler) RemoveHandlers() error { return s.handlers.RemoveAll() }
 
 // AlsoWaitFor makes Run wait for more informers: those behind listers the
 // plugins read (claims, storage classes). Call before Run.

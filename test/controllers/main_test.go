@@ -32,6 +32,7 @@ import (
 	"orca/internal/apiserver"
 	"orca/internal/controller"
 	"orca/internal/controller/deps"
+	"orca/internal/informerset"
 	"orca/internal/scheduler"
 )
 
@@ -96,8 +97,14 @@ func run(m *testing.M) int {
 	loop = srv.LoopbackConfig()
 	loop.QPS, loop.Burst = -1, -1
 	client = kubernetes.NewForConfigOrDie(loop)
-	go scheduler.Run(ctx, loop, scheduler.Options{})
-	go controller.Run(ctx, loop, controller.Options{Options: deps.Options{
+	// One set of informers for both, as in orca server.
+	shared, err := informerset.SharedFor(loop, ctx.Done())
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	go scheduler.Run(ctx, loop, scheduler.Options{Informers: shared})
+	go controller.Run(ctx, loop, controller.Options{Informers: shared, Options: deps.Options{
 		ClusterCIDR: "10.244.0.0/16", NodeCIDRMaskSize: 24,
 		NodeMonitorGracePeriod: nodeGrace, NodeMonitorPeriod: 500 * time.Millisecond,
 		// Tests stop their nodes independently, and all nodes share one

@@ -30,12 +30,14 @@ func waitHolder(t *testing.T, want string) {
 }
 
 // Two schedulers: only the Lease holder schedules; when it stops, the
-// other takes over and pods keep being placed.
+// other takes over and pods keep being placed. They share informers, as
+// the terms of orca server's scheduler do: the second starts on informers
+// the first started, and stopped using (its handlers removed).
 func TestLeaderElection(t *testing.T) {
 	ns := newNamespace(t)
 	node(t, ns, "a", "4", "4Gi")
 	waitHolder(t, "main")
-	go scheduler.Run(baseCtx, loop, scheduler.Options{LeaderElect: true, Identity: "second",
+	go scheduler.Run(baseCtx, loop, scheduler.Options{LeaderElect: true, Identity: "second", Informers: shared,
 		LeaseDuration: 4 * time.Second, RenewDeadline: 3 * time.Second, RetryPeriod: 500 * time.Millisecond})
 	pod(t, ns, "before", "100m")
 	boundTo(t, ns, "before")

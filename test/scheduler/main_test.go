@@ -18,10 +18,12 @@ import (
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/wait"
+	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 
 	"orca/internal/apiserver"
+	"orca/internal/informerset"
 	"orca/internal/scheduler"
 )
 
@@ -31,6 +33,9 @@ var (
 	baseCtx context.Context
 	// stopMain stops the first scheduler (the leader-election test).
 	stopMain context.CancelFunc
+	// shared are the informers of every scheduler of the test process,
+	// shared as in orca server.
+	shared informers.SharedInformerFactory
 )
 
 func TestMain(m *testing.M) { os.Exit(run(m)) }
@@ -59,9 +64,13 @@ func run(m *testing.M) int {
 	loop = srv.LoopbackConfig()
 	loop.QPS, loop.Burst = -1, -1
 	client = kubernetes.NewForConfigOrDie(loop)
+	if shared, err = informerset.SharedFor(loop, ctx.Done()); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
 	mainCtx, cancelMain := context.WithCancel(ctx)
 	stopMain = cancelMain
-	go scheduler.Run(mainCtx, loop, scheduler.Options{LeaderElect: true, Identity: "main"})
+	go scheduler.Run(mainCtx, loop, scheduler.Options{LeaderElect: true, Identity: "main", Informers: shared})
 	code := m.Run()
 	cancel()
 	<-done

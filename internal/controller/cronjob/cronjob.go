@@ -52,10 +52,10 @@ func newController(d *deps.Deps, clk clock.Clock) (*Controller, error) {
 		log: slog.Default().With("controller", name),
 	}
 	c.loop = loop.New(name, c, d.Options.Workers, cjInf.Informer().HasSynced, jobInf.Informer().HasSynced)
-	if _, err := cjInf.Informer().AddEventHandler(c.loop.Handler()); err != nil {
+	if _, err := d.Handlers.Add(cjInf.Informer(), c.loop.Handler()); err != nil {
 		return nil, err
 	}
-	if _, err := jobInf.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
+	if _, err := d.Handlers.Add(jobInf.Informer(), cache.ResourceEventHandlerFuncs{
 		AddFunc:    c.jobChanged,
 		UpdateFunc: func(_, obj any) { c.jobChanged(obj) },
 		DeleteFunc: c.jobChanged,

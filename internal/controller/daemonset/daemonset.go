@@ -76,16 +76,16 @@ func New(d *deps.Deps) (*Controller, error) {
 		dsInf.Informer().HasSynced, podInf.Informer().HasSynced, nodeInf.Informer().HasSynced, histInf.Informer().HasSynced)
 	// Handle: the pod adds count as observed creations, so no reconcile
 	// before the initial ones are all in.
-	if err := c.loop.Handle(dsInf.Informer(), c.loop.Handler()); err != nil {
+	if err := c.loop.Handle(d.Handlers, dsInf.Informer(), c.loop.Handler()); err != nil {
 		return nil, err
 	}
-	if err := c.loop.Handle(podInf.Informer(), c.podHandler()); err != nil {
+	if err := c.loop.Handle(d.Handlers, podInf.Informer(), c.podHandler()); err != nil {
 		return nil, err
 	}
-	if err := c.loop.Handle(nodeInf.Informer(), c.nodeHandler()); err != nil {
+	if err := c.loop.Handle(d.Handlers, nodeInf.Informer(), c.nodeHandler()); err != nil {
 		return nil, err
 	}
-	if err := c.loop.Handle(histInf.Informer(), c.historyHandler()); err != nil {
+	if err := c.loop.Handle(d.Handlers, histInf.Informer(), c.historyHandler()); err != nil {
 		return nil, err
 	}
 	return c, nil

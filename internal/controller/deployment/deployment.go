@@ -56,10 +56,10 @@ func New(d *deps.Deps) (*Controller, error) {
 		now:      time.Now,
 	}
 	c.loop = loop.New(name, c, d.Options.Workers, dInf.Informer().HasSynced, rsInf.Informer().HasSynced, podInf.Informer().HasSynced)
-	if _, err := dInf.Informer().AddEventHandler(c.loop.Handler()); err != nil {
+	if _, err := d.Handlers.Add(dInf.Informer(), c.loop.Handler()); err != nil {
 		return nil, err
 	}
-	if _, err := rsInf.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
+	if _, err := d.Handlers.Add(rsInf.Informer(), cache.ResourceEventHandlerFuncs{
 		AddFunc:    c.replicaSetChanged,
 		UpdateFunc: func(old, cur any) { c.replicaSetUpdated(old, cur) },
 		DeleteFunc: c.replicaSetChanged,
@@ -68,7 +68,7 @@ func New(d *deps.Deps) (*Controller, error) {
 	}
 	// Recreate waits for the old pods to be gone: their deletion is the
 	// event that lets it go on.
-	if _, err := podInf.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{DeleteFunc: c.podDeleted}); err != nil {
+	if _, err := d.Handlers.Add(podInf.Informer(), cache.ResourceEventHandlerFuncs{DeleteFunc: c.podDeleted}); err != nil {
 		return nil, err
 	}
 	return c, nil

@@ -12,6 +12,8 @@ import (
 	"k8s.io/client-go/metadata"
 	"k8s.io/client-go/metadata/metadatainformer"
 	"k8s.io/client-go/tools/record"
+
+	"orca/internal/informerset"
 )
 
 // Options are the controllers' settings (upstream's kube-controller-manager
@@ -95,6 +97,9 @@ type Deps struct {
 	// ask for informers in New, not in Run.
 	Informers         informers.SharedInformerFactory
 	MetadataInformers metadatainformer.SharedInformerFactory
+	// Handlers adds the controllers' event handlers: Informers may be
+	// shared with the scheduler and outlive the controllers.
+	Handlers *informerset.Handlers
 	// Recorder makes an event recorder for a component ("replicaset-controller").
 	Recorder func(component string) record.EventRecorder
 	Options  Options

@@ -79,10 +79,10 @@ func New(d *deps.Deps) (*Controller, error) {
 		rcInf.Informer().HasSynced, rsInf.Informer().HasSynced, depInf.Informer().HasSynced, ssInf.Informer().HasSynced}
 	c.budgets = loop.New(Name, loop.Func(c.Reconcile), 2, synced...)
 	c.stale = loop.New(Name+"-stale-pod-disruption", loop.Func(c.reconcileStale), 1, podInf.Informer().HasSynced)
-	if _, err := pdbInf.Informer().AddEventHandler(c.budgets.Handler()); err != nil {
+	if _, err := d.Handlers.Add(pdbInf.Informer(), c.budgets.Handler()); err != nil {
 		return nil, err
 	}
-	if _, err := podInf.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
+	if _, err := d.Handlers.Add(podInf.Informer(), cache.ResourceEventHandlerFuncs{
 		AddFunc:    c.podChanged,
 		UpdateFunc: func(_, obj any) { c.podChanged(obj) },
 		DeleteFunc: c.podChanged,

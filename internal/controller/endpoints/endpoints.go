@@ -65,14 +65,14 @@ func New(d *deps.Deps) (*Controller, error) {
 		log:       slog.Default().With("controller", Name),
 	}
 	c.loop = loop.New(Name, c, d.Options.Workers, svcInf.Informer().HasSynced, podInf.Informer().HasSynced, epInf.Informer().HasSynced)
-	if _, err := svcInf.Informer().AddEventHandler(c.loop.Handler()); err != nil {
+	if _, err := d.Handlers.Add(svcInf.Informer(), c.loop.Handler()); err != nil {
 		return nil, err
 	}
-	if _, err := podInf.Informer().AddEventHandler(endpointutil.PodHandler(c.services, c.loop.Add)); err != nil {
+	if _, err := d.Handlers.Add(podInf.Informer(), endpointutil.PodHandler(c.services, c.loop.Add)); err != nil {
 		return nil, err
 	}
 	// A deleted Endpoints of a Service that still exists comes back.
-	if _, err := epInf.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{DeleteFunc: c.loop.Enqueue}); err != nil {
+	if _, err := d.Handlers.Add(epInf.Informer(), cache.ResourceEventHandlerFuncs{DeleteFunc: c.loop.Enqueue}); err != nil {
 		return nil, err
 	}
 	return c, nil

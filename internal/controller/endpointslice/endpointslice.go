@@ -81,13 +81,13 @@ func New(d *deps.Deps) (*Controller, error) {
 	}
 	c.loop = loop.New(Name, c, d.Options.Workers,
 		svcInf.Informer().HasSynced, podInf.Informer().HasSynced, nodeInf.Informer().HasSynced, sliceInf.Informer().HasSynced)
-	if _, err := svcInf.Informer().AddEventHandler(c.loop.Handler()); err != nil {
+	if _, err := d.Handlers.Add(svcInf.Informer(), c.loop.Handler()); err != nil {
 		return nil, err
 	}
-	if _, err := podInf.Informer().AddEventHandler(endpointutil.PodHandler(c.services, c.loop.Add)); err != nil {
+	if _, err := d.Handlers.Add(podInf.Informer(), endpointutil.PodHandler(c.services, c.loop.Add)); err != nil {
 		return nil, err
 	}
-	if _, err := sliceInf.Informer().AddEventHandler(SliceHandler(ControllerName, c.tracker, c.loop.Add)); err != nil {
+	if _, err := d.Handlers.Add(sliceInf.Informer(), SliceHandler(ControllerName, c.tracker, c.loop.Add)); err != nil {
 		return nil, err
 	}
 	return c, nil

@@ -62,13 +62,13 @@ func New(d *deps.Deps) (*Controller, error) {
 		log:       slog.Default().With("controller", Name),
 	}
 	c.loop = loop.New(Name, c, d.Options.Workers, svcInf.Informer().HasSynced, epInf.Informer().HasSynced, sliceInf.Informer().HasSynced)
-	if _, err := epInf.Informer().AddEventHandler(c.loop.Handler()); err != nil {
+	if _, err := d.Handlers.Add(epInf.Informer(), c.loop.Handler()); err != nil {
 		return nil, err
 	}
-	if _, err := svcInf.Informer().AddEventHandler(c.serviceHandler()); err != nil {
+	if _, err := d.Handlers.Add(svcInf.Informer(), c.serviceHandler()); err != nil {
 		return nil, err
 	}
-	if _, err := sliceInf.Informer().AddEventHandler(endpointslice.SliceHandler(ControllerName, c.tracker, c.loop.Add)); err != nil {
+	if _, err := d.Handlers.Add(sliceInf.Informer(), endpointslice.SliceHandler(ControllerName, c.tracker, c.loop.Add)); err != nil {
 		return nil, err
 	}
 	return c, nil

@@ -55,19 +55,19 @@ func New(d *deps.Deps) (*Controller, error) {
 		log: slog.Default().With("controller", Name),
 	}
 	c.loop = loop.New(Name, c, 2, ingInf.Informer().HasSynced, clsInf.Informer().HasSynced, nodeInf.Informer().HasSynced)
-	if _, err := ingInf.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
+	if _, err := d.Handlers.Add(ingInf.Informer(), cache.ResourceEventHandlerFuncs{
 		AddFunc:    c.loop.Enqueue,
 		UpdateFunc: func(_, obj any) { c.loop.Enqueue(obj) },
 	}); err != nil {
 		return nil, err
 	}
 	all := func(any) { c.enqueueAll() }
-	if _, err := clsInf.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
+	if _, err := d.Handlers.Add(clsInf.Informer(), cache.ResourceEventHandlerFuncs{
 		AddFunc: all, UpdateFunc: func(_, obj any) { c.enqueueAll() }, DeleteFunc: all,
 	}); err != nil {
 		return nil, err
 	}
-	if _, err := nodeInf.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
+	if _, err := d.Handlers.Add(nodeInf.Informer(), cache.ResourceEventHandlerFuncs{
 		AddFunc: all, DeleteFunc: all,
 		UpdateFunc: func(old, obj any) {
 			if !slices.Equal(servicelb.NodeAddresses(old.(*v1.Node)), servicelb.NodeAddresses(obj.(*v1.Node))) {

@@ -76,14 +76,14 @@ func newController(client kubernetes.Interface, d *deps.Deps, clk clock.Clock) (
 	c.loop = loop.New(name, c, d.Options.Workers, jobInf.Informer().HasSynced, podInf.Informer().HasSynced)
 	// Handle: the pod adds count as observed creations, so no reconcile
 	// before the initial ones are all in.
-	if err := c.loop.Handle(jobInf.Informer(), cache.ResourceEventHandlerFuncs{
+	if err := c.loop.Handle(d.Handlers, jobInf.Informer(), cache.ResourceEventHandlerFuncs{
 		AddFunc:    c.loop.Enqueue,
 		UpdateFunc: func(_, obj any) { c.loop.Enqueue(obj) },
 		DeleteFunc: c.jobDeleted,
 	}); err != nil {
 		return nil, err
 	}
-	if err := c.loop.Handle(podInf.Informer(), cache.ResourceEventHandlerFuncs{
+	if err := c.loop.Handle(d.Handlers, podInf.Informer(), cache.ResourceEventHandlerFuncs{
 		AddFunc:    c.podAdded,
 		UpdateFunc: func(_, obj any) { c.podUpdated(obj.(*v1.Pod)) },
 		DeleteFunc: c.podDeleted,

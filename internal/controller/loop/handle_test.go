@@ -43,7 +43,7 @@ func TestRunWaitsForHandlers(t *testing.T) {
 	release := make(chan struct{})
 	var once sync.Once
 	releaseHandler := func() { once.Do(func() { close(release) }) }
-	if err := l.Handle(inf, cache.ResourceEventHandlerFuncs{AddFunc: func(any) {
+	if err := l.Handle(nil, inf, cache.ResourceEventHandlerFuncs{AddFunc: func(any) {
 		if handled.Load() == 0 {
 			<-release
 		}

@@ -11,6 +11,8 @@ import (
 
 	"k8s.io/client-go/tools/cache"
 	"k8s.io/client-go/util/workqueue"
+
+	"orca/internal/informerset"
 )
 
 // Reconciler brings one object (its key, "namespace/name" or "name") to
@@ -61,8 +63,9 @@ func New(name string, r Reconciler, workers int, synced ...cache.InformerSynced)
 // still arriving, after a restart or a leader change, would take the
 // adds of pods that existed before for the creations it just made, and
 // create them again.
-func (l *Loop) Handle(inf cache.SharedIndexInformer, h cache.ResourceEventHandler) error {
-	reg, err := inf.AddEventHandler(h)
+// hs adds it (nil: added for good).
+func (l *Loop) Handle(hs *informerset.Handlers, inf cache.SharedIndexInformer, h cache.ResourceEventHandler) error {
+	reg, err := hs.Add(inf, h)
 	if err != nil {
 		return err
 	}

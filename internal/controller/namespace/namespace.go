@@ -19,6 +19,8 @@ import (
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/cache"
 	"k8s.io/client-go/util/workqueue"
+
+	"orca/internal/informerset"
 )
 
 // Controller is the namespace controller.
@@ -33,16 +35,18 @@ type Controller struct {
 }
 
 // New wires the controller to a shared informer factory.
-func New(client kubernetes.Interface, dyn dynamic.Interface, f informers.SharedInformerFactory) *Controller {
+func New(client kubernetes.Interface, dyn dynamic.Interface, f informers.SharedInformerFactory, hs *informerset.Handlers) (*Controller, error) {
 	inf := f.Core().V1().Namespaces().Informer()
 	c := &Controller{client: client, dyn: dyn, resources: client.Discovery().ServerPreferredNamespacedResources, lister: inf.GetIndexer(), synced: inf.HasSynced,
 		queue: workqueue.NewTypedRateLimitingQueueWithConfig(workqueue.DefaultTypedControllerRateLimiter[string](),
 			workqueue.TypedRateLimitingQueueConfig[string]{Name: "namespace"})}
-	inf.AddEventHandler(cache.ResourceEventHandlerFuncs{
+	if _, err := hs.Add(inf, cache.ResourceEventHandlerFuncs{
 		AddFunc:    c.enqueue,
 		UpdateFunc: func(_, obj any) { c.enqueue(obj) },
-	})
-	return c
+	}); err != nil {
+		return nil, err
+	}
+	return c, nil
 }
 
 func (c *Controller) enqueue(obj any) {

@@ -43,7 +43,10 @@ func newTestController(t *testing.T, ns *corev1.Namespace, content ...runtime.Ob
 	dyn := dynfake.NewSimpleDynamicClientWithCustomListKinds(scheme,
 		map[schema.GroupVersionResource]string{{Version: "v1", Resource: "configmaps"}: "ConfigMapList"}, content...)
 	f := informers.NewSharedInformerFactory(client, time.Hour)
-	c := New(client, dyn, f)
+	c, err := New(client, dyn, f, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
 	c.resources = func() ([]*metav1.APIResourceList, error) { return served, nil }
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)

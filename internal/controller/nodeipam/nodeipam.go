@@ -22,6 +22,8 @@ import (
 	"k8s.io/client-go/tools/cache"
 	"k8s.io/client-go/tools/record"
 	"k8s.io/client-go/util/workqueue"
+
+	"orca/internal/informerset"
 )
 
 // Options configures the allocator (upstream's --cluster-cidr and
@@ -51,7 +53,7 @@ type Controller struct {
 
 // New wires the controller to a shared informer factory. It fails on an
 // invalid cluster CIDR or mask size.
-func New(client kubernetes.Interface, f informers.SharedInformerFactory, o Options) (*Controller, error) {
+func New(client kubernetes.Interface, f informers.SharedInformerFactory, hs *informerset.Handlers, o Options) (*Controller, error) {
 	cluster, err := netip.ParsePrefix(o.ClusterCIDR)
 	if err != nil {
 		return nil, fmt.Errorf("cluster CIDR: %w", err)
@@ -71,11 +73,13 @@ func New(client kubernetes.Interface, f informers.SharedInformerFactory, o Optio
 		set:         set,
 		byNode:      map[string]netip.Prefix{},
 	}
-	inf.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
+	if _, err := hs.Add(inf.Informer(), cache.ResourceEventHandlerFuncs{
 		AddFunc:    c.enqueue,
 		UpdateFunc: c.update,
 		DeleteFunc: c.enqueue,
-	})
+	}); err != nil {
+		return nil, err
+	}
 	return c, nil
 }
 

@@ -45,7 +45,7 @@ func newHarness(t *testing.T, o Options, nodes ...*corev1.Node) *harness {
 	}
 	client := fake.NewClientset(objs...)
 	f := informers.NewSharedInformerFactory(client, 0)
-	c, err := New(client, f, o)
+	c, err := New(client, f, nil, o)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -262,7 +262,7 @@ func TestNewRejectsBadOptions(t *testing.T) {
 		{ClusterCIDR: "10.244.0.0/16", NodeCIDRMaskSize: 8},
 		{ClusterCIDR: "10.0.0.0/8", NodeCIDRMaskSize: 30},
 	} {
-		if _, err := New(client, informers.NewSharedInformerFactory(client, 0), o); err == nil {
+		if _, err := New(client, informers.NewSharedInformerFactory(client, 0), nil, o); err == nil {
 			t.Errorf("New(%+v): want error", o)
 		}
 	}
@@ -272,7 +272,7 @@ func TestNewRejectsBadOptions(t *testing.T) {
 func TestRun(t *testing.T) {
 	client := fake.NewClientset(node("old", "10.244.0.0/24"))
 	f := informers.NewSharedInformerFactory(client, 0)
-	c, err := New(client, f, defaultOpts)
+	c, err := New(client, f, nil, defaultOpts)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -37,6 +37,7 @@ import (
 
 	"orca/internal/controller/deps"
 	"orca/internal/controller/loop"
+	"orca/internal/informerset"
 )
 
 const (
@@ -89,7 +90,7 @@ func New(d *deps.Deps) (*Controller, error) {
 	nodeInf := d.Informers.Core().V1().Nodes()
 	leaseInf := d.Informers.Coordination().V1().Leases()
 	podInf := d.Informers.Core().V1().Pods()
-	if err := podInf.Informer().AddIndexers(cache.Indexers{byNode: indexByNode}); err != nil {
+	if err := informerset.AddIndexers(podInf.Informer(), cache.Indexers{byNode: indexByNode}); err != nil {
 		return nil, fmt.Errorf("pod index: %w", err)
 	}
 	c := &Controller{
@@ -104,20 +105,20 @@ func New(d *deps.Deps) (*Controller, error) {
 	c.synced = []cache.InformerSynced{nodeInf.Informer().HasSynced, leaseInf.Informer().HasSynced, podInf.Informer().HasSynced}
 	c.nodeLoop = loop.New(name, loop.Func(c.reconcileNode), d.Options.Workers, c.synced...)
 	c.podLoop = loop.New("taint-eviction", loop.Func(c.reconcilePod), d.Options.Workers, c.synced...)
-	if _, err := nodeInf.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
+	if _, err := d.Handlers.Add(nodeInf.Informer(), cache.ResourceEventHandlerFuncs{
 		AddFunc:    func(obj any) { c.nodeLoop.Enqueue(obj); c.nodeTaintsChanged(nil, obj) },
 		UpdateFunc: func(old, obj any) { c.nodeLoop.Enqueue(obj); c.nodeTaintsChanged(old, obj) },
 		DeleteFunc: c.nodeLoop.Enqueue,
 	}); err != nil {
 		return nil, err
 	}
-	if _, err := leaseInf.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
+	if _, err := d.Handlers.Add(leaseInf.Informer(), cache.ResourceEventHandlerFuncs{
 		AddFunc:    c.leaseChanged,
 		UpdateFunc: func(_, obj any) { c.leaseChanged(obj) },
 	}); err != nil {
 		return nil, err
 	}
-	if _, err := podInf.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
+	if _, err := d.Handlers.Add(podInf.Informer(), cache.ResourceEventHandlerFuncs{
 		AddFunc:    c.podChanged,
 		UpdateFunc: func(_, obj any) { c.podChanged(obj) },
 		DeleteFunc: c.podDeleted,

@@ -58,11 +58,11 @@ func New(d *deps.Deps) (*Controller, error) {
 		inf cache.SharedIndexInformer
 		r   *reconciler
 	}{{rsInf.Informer(), c.rs}, {rcInf.Informer(), c.rc}} {
-		if err := x.r.loop.Handle(x.inf, x.r.ownerHandler()); err != nil {
+		if err := x.r.loop.Handle(d.Handlers, x.inf, x.r.ownerHandler()); err != nil {
 			return nil, err
 		}
 	}
-	pods, err := podInf.AddEventHandler(cache.ResourceEventHandlerFuncs{
+	pods, err := d.Handlers.Add(podInf, cache.ResourceEventHandlerFuncs{
 		AddFunc: c.addPod, UpdateFunc: c.updatePod, DeleteFunc: c.deletePod,
 	})
 	if err != nil {

@@ -47,13 +47,13 @@ func New(d *deps.Deps) (*Controller, error) {
 		log:        slog.Default().With("controller", Name),
 	}
 	c.loop = loop.New(Name, c, 1, nsInf.Informer().HasSynced, saInf.Informer().HasSynced)
-	if _, err := nsInf.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
+	if _, err := d.Handlers.Add(nsInf.Informer(), cache.ResourceEventHandlerFuncs{
 		AddFunc:    c.loop.Enqueue,
 		UpdateFunc: func(_, obj any) { c.loop.Enqueue(obj) },
 	}); err != nil {
 		return nil, err
 	}
-	if _, err := saInf.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
+	if _, err := d.Handlers.Add(saInf.Informer(), cache.ResourceEventHandlerFuncs{
 		DeleteFunc: c.accountDeleted,
 	}); err != nil {
 		return nil, err

@@ -50,10 +50,10 @@ func New(d *deps.Deps) (*Controller, error) {
 		log:      slog.Default().With("controller", Name),
 	}
 	c.loop = loop.New(Name, c, 1, svcInf.Informer().HasSynced, nodeInf.Informer().HasSynced)
-	if _, err := svcInf.Informer().AddEventHandler(c.loop.Handler()); err != nil {
+	if _, err := d.Handlers.Add(svcInf.Informer(), c.loop.Handler()); err != nil {
 		return nil, err
 	}
-	if _, err := nodeInf.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
+	if _, err := d.Handlers.Add(nodeInf.Informer(), cache.ResourceEventHandlerFuncs{
 		AddFunc: func(any) { c.queueAll() },
 		UpdateFunc: func(oldObj, curObj any) {
 			// Heartbeats change nodes every few seconds; only what load

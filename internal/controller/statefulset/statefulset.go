@@ -56,10 +56,10 @@ func New(d *deps.Deps) (*Controller, error) {
 	c.loop = loop.New(name, c, d.Options.Workers,
 		setInf.Informer().HasSynced, podInf.Informer().HasSynced,
 		revInf.Informer().HasSynced, claimInf.Informer().HasSynced)
-	if _, err := setInf.Informer().AddEventHandler(c.loop.Handler()); err != nil {
+	if _, err := d.Handlers.Add(setInf.Informer(), c.loop.Handler()); err != nil {
 		return nil, err
 	}
-	if _, err := podInf.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
+	if _, err := d.Handlers.Add(podInf.Informer(), cache.ResourceEventHandlerFuncs{
 		AddFunc:    c.addPod,
 		UpdateFunc: c.updatePod,
 		DeleteFunc: c.deletePod,
@@ -67,7 +67,7 @@ func New(d *deps.Deps) (*Controller, error) {
 		return nil, err
 	}
 	// A claim going away may unblock a pod waiting for its stale claim.
-	if _, err := claimInf.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
+	if _, err := d.Handlers.Add(claimInf.Informer(), cache.ResourceEventHandlerFuncs{
 		DeleteFunc: c.deleteClaim,
 	}); err != nil {
 		return nil, err

@@ -43,7 +43,7 @@ func New(d *deps.Deps) (*Controller, error) {
 			c.loop.Enqueue(j)
 		}
 	}
-	if _, err := inf.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
+	if _, err := d.Handlers.Add(inf.Informer(), cache.ResourceEventHandlerFuncs{
 		AddFunc: enqueue, UpdateFunc: func(_, obj any) { enqueue(obj) },
 	}); err != nil {
 		return nil, err
