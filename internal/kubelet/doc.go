@@ -12,7 +12,8 @@
 //   - a relist loop (the PLEG) polls the runtime once a second and wakes the
 //     workers of pods whose containers changed state;
 //   - the node registers itself, renews its Lease every 10 s, and writes its
-//     status when it changes and at least once a minute.
+//     status when it changes and at least every 5 minutes (upstream's
+//     nodeStatusReportFrequency).
 //
 // Nothing here knows containerd: the runtime is k8s.io/cri-api's interfaces,
 // served by containerd over gRPC on real nodes and by package sim on virtual

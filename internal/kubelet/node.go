@@ -99,12 +99,14 @@ func (k *Kubelet) updateLabels(ctx context.Context, node *v1.Node) error {
 }
 
 const (
-	nodeStatusCheck  = 10 * time.Second // how often the status is computed and compared
-	nodeStatusMaxAge = time.Minute      // the longest time between two writes
+	nodeStatusCheck = 10 * time.Second // how often the status is computed and compared
+	// nodeStatusMaxAge is the longest time between two writes: upstream's
+	// nodeStatusReportFrequency (5 min). The node's Lease is its heartbeat.
+	nodeStatusMaxAge = 5 * time.Minute
 )
 
 // runNodeStatus writes the node's status on change (checked every 10 s)
-// and at least once a minute.
+// and at least every nodeStatusMaxAge.
 func (k *Kubelet) runNodeStatus(ctx context.Context) {
 	t := k.clock.NewTicker(nodeStatusCheck)
 	defer t.Stop()

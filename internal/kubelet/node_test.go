@@ -15,10 +15,11 @@ import (
 	"orca/internal/kubelet/sim"
 )
 
-// The node's status is written on change and otherwise once a minute:
-// checked every 10 s, an unchanged status goes out again at the 60 s check,
-// not the 70 s one.
-func TestNodeStatusWrittenEveryMinute(t *testing.T) {
+// The node's status is written on change and otherwise every
+// nodeStatusMaxAge (5 min, upstream's nodeStatusReportFrequency): checked
+// every 10 s, an unchanged status goes out again at the check 5 min after
+// the write, not the one 10 s later.
+func TestNodeStatusReportFrequency(t *testing.T) {
 	clk := clocktesting.NewFakeClock(time.Date(2026, 12, 2, 10, 0, 0, 0, time.UTC))
 	client := fake.NewSimpleClientset(&v1.Node{ObjectMeta: metav1.ObjectMeta{Name: testNode}})
 	k := New(Config{
@@ -55,16 +56,19 @@ func TestNodeStatusWrittenEveryMinute(t *testing.T) {
 	// the write ended a moment after its own tick.
 	clk.Step(nodeStatusCheck - time.Millisecond)
 	check()
-	for i := 2; i <= 5; i++ {
+	for i := 2; i < int(nodeStatusMaxAge/nodeStatusCheck); i++ {
 		clk.Step(nodeStatusCheck)
 		check()
 	}
 	if writes() != 1 {
-		t.Fatalf("unchanged status within the minute: %d writes, want 1", writes())
+		t.Fatalf("unchanged status within %v: %d writes, want 1", nodeStatusMaxAge, writes())
 	}
-	clk.Step(nodeStatusCheck) // the 60 s check, 1 ms short of a minute since the write
+	if nodeStatusMaxAge != 5*time.Minute {
+		t.Fatalf("nodeStatusMaxAge %v, want upstream's nodeStatusReportFrequency, 5m", nodeStatusMaxAge)
+	}
+	clk.Step(nodeStatusCheck) // the 300 s check, 1 ms short of 5 min since the write
 	check()
 	if writes() != 2 {
-		t.Fatalf("at the 60 s check: %d writes, want 2", writes())
+		t.Fatalf("at the 300 s check: %d writes, want 2", writes())
 	}
 }
