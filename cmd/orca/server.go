@@ -70,7 +70,7 @@ func (sf *serverFlags) add(f *pflag.FlagSet) {
 	f.StringVar(&sf.schedulerConfig, "scheduler-config", "", "KubeSchedulerConfiguration file for the in-process scheduler")
 	f.BoolVar(&sf.disableControllers, "disable-controller-manager", false, "do not run the in-process controllers (run `orca controller-manager` elsewhere)")
 	f.StringVar(&sf.memoryLimit, "memory-limit", "0", "soft limit of the process's memory, e.g. 1Gi: the Go garbage collector works harder as it nears it, trading CPU for memory (0: none; the GOMEMLIMIT environment variable wins)")
-	f.IntVar(&sf.idleGCPercent, "idle-gc-percent", 50, "GOGC while the server is quiet (allocating little for 30 s): memory a burst of work left behind goes back to the system; busy, Go's default 100 applies (0: always 100; a GOGC environment variable wins)")
+	f.IntVar(&sf.idleGCPercent, "idle-gc-percent", 50, "GOGC while the server is quiet (allocating little for 30 s): memory a burst of work left behind goes back to the system then, and what the collector frees goes back once a minute while it stays quiet; busy, Go's default 100 applies (0: always 100; a GOGC environment variable wins)")
 	addControllerFlags(f, &sf.controllers)
 }
 

@@ -55,10 +55,14 @@ type ControllersReport struct {
 	CreateCPU, RolloutCPU cpuTimes
 	Server                procStatus // after the rollout
 	ServerIdle            procStatus // after Idle more
-	Agent                 procStatus
-	CreateReqs            []requestRate
-	RolloutReqs           []requestRate
-	Dir                   string
+	// ServerIdleMean and ServerIdleMax: over the second half of Idle,
+	// read every second (an idle heap still cycles, so one reading may
+	// fall anywhere between a collection and the next).
+	ServerIdleMean, ServerIdleMax procStatus
+	Agent                         procStatus
+	CreateReqs                    []requestRate
+	RolloutReqs                   []requestRate
+	Dir                           string
 }
 
 func (r ControllersReport) Print(w io.Writer) {
@@ -76,6 +80,8 @@ func (r ControllersReport) Print(w io.Writer) {
 	fmt.Fprintf(w, "  server RSS after:               %.1f MiB (anonymous %.1f, peak %.1f)\n", mib(r.Server.VmRSS), mib(r.Server.RssAnon), mib(r.Server.VmHWM))
 	if r.ServerIdle.VmRSS > 0 {
 		fmt.Fprintf(w, "  server RSS after %-14s %.1f MiB (anonymous %.1f)\n", r.Idle.String()+" idle:", mib(r.ServerIdle.VmRSS), mib(r.ServerIdle.RssAnon))
+		fmt.Fprintf(w, "    over its second half:         mean %.1f MiB, max %.1f (anonymous mean %.1f, max %.1f)\n",
+			mib(r.ServerIdleMean.VmRSS), mib(r.ServerIdleMax.VmRSS), mib(r.ServerIdleMean.RssAnon), mib(r.ServerIdleMax.RssAnon))
 	}
 	fmt.Fprintf(w, "  agent RSS after:                %.1f MiB (anonymous %.1f)\n", mib(r.Agent.VmRSS), mib(r.Agent.RssAnon))
 	if r.Dir != "" {
@@ -191,14 +197,36 @@ func Controllers(ctx context.Context, o ControllersOptions) (rep *ControllersRep
 	}
 	if o.Idle > 0 {
 		progress("idle for %v", o.Idle)
-		select {
-		case <-ctx.Done():
-			return rep, ctx.Err()
-		case <-time.After(o.Idle):
+		var samples memSamples
+		half, end := time.After(o.Idle/2), time.After(o.Idle)
+		tick := time.NewTicker(time.Second)
+		defer tick.Stop()
+		sampling := false
+	idle:
+		for {
+			select {
+			case <-ctx.Done():
+				return rep, ctx.Err()
+			case <-half:
+				sampling = true
+			case <-tick.C:
+				if !sampling {
+					continue
+				}
+				st, err := readProcStatus(srv.cmd.Process.Pid)
+				if err != nil {
+					return rep, err
+				}
+				samples.add(st)
+			case <-end:
+				break idle
+			}
 		}
 		if rep.ServerIdle, err = readProcStatus(srv.cmd.Process.Pid); err != nil {
 			return rep, err
 		}
+		samples.add(rep.ServerIdle)
+		rep.ServerIdleMean, rep.ServerIdleMax = samples.mean(), samples.max
 	}
 	if o.ProfileDir != "" {
 		// Last: its forced collection would make the idle reading lower.
@@ -312,4 +340,25 @@ func saveProfile(ctx context.Context, cs kubernetes.Interface, path, file string
 		return
 	}
 	progress("profile saved: %s", file)
+}
+
+// memSamples accumulates memory readings.
+type memSamples struct {
+	n        int64
+	sum, max procStatus
+}
+
+func (m *memSamples) add(p procStatus) {
+	m.n++
+	m.sum.VmRSS += p.VmRSS
+	m.sum.RssAnon += p.RssAnon
+	m.max.VmRSS = max(m.max.VmRSS, p.VmRSS)
+	m.max.RssAnon = max(m.max.RssAnon, p.RssAnon)
+}
+
+func (m *memSamples) mean() procStatus {
+	if m.n == 0 {
+		return procStatus{}
+	}
+	return procStatus{VmRSS: m.sum.VmRSS / m.n, RssAnon: m.sum.RssAnon / m.n}
 }

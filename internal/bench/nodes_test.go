@@ -56,3 +56,19 @@ func TestParseProcStatus(t *testing.T) {
 		t.Errorf("parseProcStatus = %+v, want %+v", got, want)
 	}
 }
+
+func TestMemSamples(t *testing.T) {
+	var m memSamples
+	if (m.mean() != procStatus{}) {
+		t.Error("mean of nothing is not zero")
+	}
+	m.add(procStatus{VmRSS: 100, RssAnon: 60, RssFile: 40})
+	m.add(procStatus{VmRSS: 300, RssAnon: 40})
+	m.add(procStatus{VmRSS: 200, RssAnon: 50})
+	if got := m.mean(); got.VmRSS != 200 || got.RssAnon != 50 {
+		t.Errorf("mean %+v, want RSS 200 anonymous 50", got)
+	}
+	if m.max.VmRSS != 300 || m.max.RssAnon != 60 {
+		t.Errorf("max %+v, want RSS 300 anonymous 60", m.max)
+	}
+}

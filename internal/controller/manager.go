@@ -124,11 +124,7 @@ func Run(ctx context.Context, cfg *rest.Config, o Options) error {
 	// The endpoints controllers use v1 Endpoints on purpose: its
 	// deprecation warning on each of their requests is not news.
 	cfg.WarningHandler = rest.NoWarnings{}
-	// orca's own components speak protobuf to the server.
-	pcfg := rest.CopyConfig(cfg)
-	pcfg.ContentType = "application/vnd.kubernetes.protobuf"
-	pcfg.AcceptContentTypes = "application/vnd.kubernetes.protobuf,application/json"
-	client, err := kubernetes.NewForConfig(pcfg)
+	client, err := kubernetes.NewForConfig(informerset.Protobuf(cfg))
 	if err != nil {
 		return err
 	}

@@ -20,6 +20,9 @@ type Config struct {
 	Busy, Idle int           // GOGC while busy (100, Go's default) and while quiet
 	Interval   time.Duration // how often allocation is sampled (1 s)
 	QuietFor   time.Duration // how long allocation must stay low (30 s)
+	// ReleaseEvery: while quiet, freed memory goes back to the system
+	// this often (1 min), besides when the quiet starts.
+	ReleaseEvery time.Duration
 }
 
 // quietGC is the shortest time between two collections at the idle
@@ -38,9 +41,10 @@ const quietGC = 4 * time.Second
 // four times that fast ends the quiet at once, and starts the stretch
 // over.
 type Policy struct {
-	cfg     Config
-	idle    bool
-	samples []sample // the last QuietFor of them, oldest first
+	cfg         Config
+	idle        bool
+	samples     []sample // the last QuietFor of them, oldest first
+	lastRelease time.Time
 }
 
 type sample struct {
@@ -52,10 +56,12 @@ func NewPolicy(cfg Config) *Policy { return &Policy{cfg: cfg} }
 
 // Observe takes a sample: allocated is the total of bytes allocated since
 // the process started, live the heap's live bytes after the last
-// collection. It returns the target to set and whether it changed; idle
-// reports that the process just went quiet (the moment to hand freed
-// memory back).
-func (p *Policy) Observe(now time.Time, allocated, live uint64) (percent int, changed, idle bool) {
+// collection. It returns the target to set and whether it changed;
+// release asks to hand freed memory back to the system: when the process
+// just went quiet, and every ReleaseEvery while it stays quiet (an idle
+// heap still cycles: what the collector frees between two releases would
+// otherwise go back only at the background scavenger's slow pace).
+func (p *Policy) Observe(now time.Time, allocated, live uint64) (percent int, changed, release bool) {
 	p.samples = append(p.samples, sample{now, allocated})
 	for len(p.samples) > 2 && now.Sub(p.samples[1].at) >= p.cfg.QuietFor {
 		p.samples = p.samples[1:]
@@ -75,10 +81,14 @@ func (p *Policy) Observe(now time.Time, allocated, live uint64) (percent int, ch
 		p.idle = false
 		return p.cfg.Busy, true, false
 	case !p.idle && quiet && !spike:
-		p.idle = true
+		p.idle, p.lastRelease = true, now
 		return p.cfg.Idle, true, true
 	case p.idle:
-		return p.cfg.Idle, false, false
+		release = p.cfg.ReleaseEvery > 0 && now.Sub(p.lastRelease) >= p.cfg.ReleaseEvery
+		if release {
+			p.lastRelease = now
+		}
+		return p.cfg.Idle, false, release
 	}
 	return p.cfg.Busy, false, false
 }
@@ -99,6 +109,9 @@ func Run(ctx context.Context, cfg Config) {
 	if cfg.QuietFor == 0 {
 		cfg.QuietFor = 30 * time.Second
 	}
+	if cfg.ReleaseEvery == 0 {
+		cfg.ReleaseEvery = time.Minute
+	}
 	p := NewPolicy(cfg)
 	samples := []metrics.Sample{{Name: "/gc/heap/allocs:bytes"}, {Name: "/gc/heap/live:bytes"}}
 	t := time.NewTicker(cfg.Interval)
@@ -110,17 +123,16 @@ func Run(ctx context.Context, cfg Config) {
 			return
 		case now := <-t.C:
 			metrics.Read(samples)
-			percent, changed, idle := p.Observe(now, samples[0].Value.Uint64(), samples[1].Value.Uint64())
-			if !changed {
-				continue
+			percent, changed, release := p.Observe(now, samples[0].Value.Uint64(), samples[1].Value.Uint64())
+			if changed {
+				debug.SetGCPercent(percent)
+				slog.Debug("idle gc", "gogc", percent, "liveBytes", samples[1].Value.Uint64())
 			}
-			debug.SetGCPercent(percent)
-			if idle {
+			if release {
 				// Collect and return the freed memory now rather than
 				// over the background scavenger's minutes.
 				debug.FreeOSMemory()
 			}
-			slog.Debug("idle gc", "gogc", percent, "liveBytes", samples[1].Value.Uint64())
 		}
 	}
 }

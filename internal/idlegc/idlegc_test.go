@@ -73,3 +73,30 @@ func TestPolicy(t *testing.T) {
 		t.Fatalf("steady 40 MB/s: back to GOGC 100 after %d s, want within 10", changedAt)
 	}
 }
+
+// While quiet, freed memory goes back every ReleaseEvery; never while
+// busy.
+func TestPolicyReleasesWhileIdle(t *testing.T) {
+	f := &feeder{p: NewPolicy(Config{Busy: 100, Idle: 50, QuietFor: 30 * time.Second, ReleaseEvery: time.Minute}), now: time.Unix(1000, 0)}
+	var releases []int
+	for i := range 300 {
+		perSecond := uint64(10 * mb)
+		if i >= 200 {
+			perSecond = 500 * mb // busy again
+		}
+		if _, _, release := f.step(perSecond); release {
+			releases = append(releases, i)
+		}
+	}
+	// Quiet from sample 30 (the first full stretch): released then, at 60 s intervals, and
+	// not once the process is busy from sample 200.
+	want := []int{30, 90, 150}
+	if len(releases) != len(want) {
+		t.Fatalf("released at samples %v, want %v", releases, want)
+	}
+	for i := range want {
+		if releases[i] != want[i] {
+			t.Fatalf("released at samples %v, want %v", releases, want)
+		}
+	}
+}

@@ -30,16 +30,23 @@ func New(client kubernetes.Interface) informers.SharedInformerFactory {
 // SharedFor is Shared with a client of the server at cfg, speaking
 // protobuf as orca's components do.
 func SharedFor(cfg *rest.Config, stop <-chan struct{}) (informers.SharedInformerFactory, error) {
-	cfg = rest.CopyConfig(cfg)
+	cfg = Protobuf(cfg)
 	cfg.QPS, cfg.Burst = -1, -1
 	cfg.UserAgent = "orca-informers"
-	cfg.ContentType = "application/vnd.kubernetes.protobuf"
-	cfg.AcceptContentTypes = "application/vnd.kubernetes.protobuf,application/json"
 	client, err := kubernetes.NewForConfig(cfg)
 	if err != nil {
 		return nil, err
 	}
 	return Shared(client, stop), nil
+}
+
+// Protobuf is a copy of cfg for a client that speaks protobuf to the
+// server, as orca's own components do (JSON for what has no protobuf).
+func Protobuf(cfg *rest.Config) *rest.Config {
+	cfg = rest.CopyConfig(cfg)
+	cfg.ContentType = "application/vnd.kubernetes.protobuf"
+	cfg.AcceptContentTypes = "application/vnd.kubernetes.protobuf,application/json"
+	return cfg
 }
 
 // Shared is a factory for several components: its informers run until

@@ -10,7 +10,6 @@ import (
 
 	"go.etcd.io/etcd/api/v3/mvccpb"
 	clientv3 "go.etcd.io/etcd/client/v3"
-	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/watch"
 )
 
@@ -62,8 +61,8 @@ func (o CacheOptions) withDefaults() CacheOptions {
 type entry struct {
 	key    string
 	obj    *Object
-	labels labels.Set
-	fields fieldList
+	labels attrList
+	fields attrList
 }
 
 // event is one change as the cache saw it.
@@ -113,6 +112,9 @@ type cacher struct {
 	// dict compresses cold versions: made from the first one.
 	dictOnce sync.Once
 	dict     *coldDict
+	// attrs builds the entries' labels and fields (the cacher's goroutine
+	// only).
+	attrs packer
 
 	ready     chan struct{}
 	readyOnce sync.Once
@@ -155,7 +157,7 @@ func (c *cacher) listAndWatch(ctx context.Context) error {
 	}
 	objs := make(map[string]*entry, len(resp.Kvs))
 	for _, kv := range resp.Kvs {
-		e, err := c.newEntry(string(kv.Key), kv.Value, kv.ModRevision)
+		e, err := c.newEntry(string(kv.Key), kv.Value, kv.ModRevision, nil)
 		if err != nil {
 			slog.Error("watch cache: undecodable object", "key", string(kv.Key), "err", err)
 			continue
@@ -195,13 +197,16 @@ func (c *cacher) listAndWatch(ctx context.Context) error {
 	}
 }
 
-func (c *cacher) newEntry(key string, data []byte, rev int64) (*entry, error) {
+// newEntry decodes a version of the object at key; prev is its previous
+// version, if any, whose key and unchanged labels and fields it shares.
+func (c *cacher) newEntry(key string, data []byte, rev int64, prev *entry) (*entry, error) {
 	obj, err := c.s.decode(data, rev)
 	if err != nil {
 		return nil, err
 	}
 	l, f := c.s.attrs(obj)
-	return &entry{key: key, obj: storedObject(obj, data, rev, c.s.decode), labels: l, fields: compactFields(f)}, nil
+	ll, fl := c.attrs.pack(l, f, prev)
+	return &entry{key: key, obj: storedObject(obj, data, rev, c.s.decode), labels: ll, fields: fl}, nil
 }
 
 // reset replaces the cache content after a (re)list; watchers of the old
@@ -241,9 +246,14 @@ func (c *cacher) apply(evs []*clientv3.Event) {
 	batch := make([]*event, 0, len(evs))
 	c.mu.Lock()
 	for _, ev := range evs {
-		key := string(ev.Kv.Key)
 		rv := uint64(ev.Kv.ModRevision)
-		prev := c.objs[key]
+		prev := c.objs[string(ev.Kv.Key)]
+		var key string
+		if prev != nil {
+			key = prev.key // one copy for all its versions
+		} else {
+			key = string(ev.Kv.Key)
+		}
 		e := &event{rv: rv, at: now, prev: prev}
 		if ev.Type == mvccpb.DELETE {
 			if prev == nil {
@@ -255,7 +265,7 @@ func (c *cacher) apply(evs []*clientv3.Event) {
 			prev.obj.supersede()
 			delete(c.objs, key)
 		} else {
-			cur, err := c.newEntry(key, ev.Kv.Value, ev.Kv.ModRevision)
+			cur, err := c.newEntry(key, ev.Kv.Value, ev.Kv.ModRevision, prev)
 			if err != nil {
 				slog.Error("watch cache: undecodable object", "key", key, "err", err)
 				continue
@@ -386,7 +396,7 @@ func (e *entry) compact(c *cacher) int {
 	if n == 0 {
 		return 0
 	}
-	return n + 256 + 48*len(e.fields) + 96*len(e.labels)
+	return n + 256 + len(e.labels.vals) + len(e.fields.vals)
 }
 
 // coldDict is the dictionary cold versions are compressed with, made from

@@ -61,7 +61,7 @@ func (c *cacher) list(ctx context.Context, prefix string, p Predicate, rv uint64
 func (c *cacher) selectLocked(prefix string, p Predicate) []*entry {
 	out := make([]*entry, 0, len(c.objs))
 	for k, e := range c.objs {
-		if hasPrefix(k, prefix) && p.matches(e.labels, e.fields) {
+		if hasPrefix(k, prefix) && p.matches(&e.labels, &e.fields) {
 			out = append(out, e)
 		}
 	}

@@ -21,7 +21,7 @@ func (p Predicate) Everything() bool {
 	return (p.Label == nil || p.Label.Empty()) && (p.Field == nil || p.Field.Empty())
 }
 
-func (p Predicate) matches(l labels.Set, f fields.Fields) bool {
+func (p Predicate) matches(l labels.Labels, f fields.Fields) bool {
 	if p.Label != nil && !p.Label.Empty() && !p.Label.Matches(l) {
 		return false
 	}

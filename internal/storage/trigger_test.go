@@ -21,7 +21,7 @@ func TestTriggeredDispatchEqualsFullDispatch(t *testing.T) {
 	selectors := []string{"spec.nodeName=a", "spec.nodeName=", "spec.nodeName==b", "spec.nodeName!=a",
 		"status.phase=Running,spec.nodeName=c", "spec.nodeName=a,status.phase!=Failed", "status.phase=Running", ""}
 	entryOn := func(name, node, phase string) *entry {
-		return &entry{key: "/pods/ns/" + name, obj: newObject(&corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: name}}), fields: compactFields(fields.Set{
+		return &entry{key: "/pods/ns/" + name, obj: newObject(&corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: name}}), fields: fieldsOf(fields.Set{
 			"metadata.name": name, "spec.nodeName": node, "status.phase": phase})}
 	}
 	for round := 0; round < 200; round++ {

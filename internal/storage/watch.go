@@ -182,7 +182,7 @@ func (w *Watch) convert(e *event) (WatchEvent, bool) {
 }
 
 func (w *Watch) selects(e *entry) bool {
-	return hasPrefix(e.key, w.prefix) && w.pred.matches(e.labels, e.fields)
+	return hasPrefix(e.key, w.prefix) && w.pred.matches(&e.labels, &e.fields)
 }
 
 // watcherListLocked is the watchers as a list, shared until they change

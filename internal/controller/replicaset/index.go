@@ -5,7 +5,6 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
-	"k8s.io/client-go/tools/cache"
 )
 
 // ownerIndex indexes pods by their controller's UID, and orphans by
@@ -13,13 +12,6 @@ import (
 // the orphans it might adopt instead of its whole namespace (10,000 pods of
 // one ReplicaSet would otherwise be scanned per sibling reconcile).
 const ownerIndex = "orca.dev/replicaset-pod-owner"
-
-func addOwnerIndex(inf cache.SharedIndexInformer) error {
-	if _, ok := inf.GetIndexer().GetIndexers()[ownerIndex]; ok {
-		return nil
-	}
-	return inf.AddIndexers(cache.Indexers{ownerIndex: ownerIndexFunc})
-}
 
 func ownerIndexFunc(obj any) ([]string, error) {
 	p, ok := obj.(*v1.Pod)

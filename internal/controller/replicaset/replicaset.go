@@ -21,6 +21,7 @@ import (
 	"orca/internal/controller/deps"
 	"orca/internal/controller/expectations"
 	"orca/internal/controller/loop"
+	"orca/internal/informerset"
 )
 
 // Controller runs one reconciler per kind over a shared pod informer.
@@ -44,7 +45,7 @@ type reconciler struct {
 // New wires the controller to the manager's shared informers.
 func New(d *deps.Deps) (*Controller, error) {
 	podInf := d.Informers.Core().V1().Pods().Informer()
-	if err := addOwnerIndex(podInf); err != nil {
+	if err := informerset.AddIndexers(podInf, cache.Indexers{ownerIndex: ownerIndexFunc}); err != nil {
 		return nil, err
 	}
 	rsInf := d.Informers.Apps().V1().ReplicaSets()
