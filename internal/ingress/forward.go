@@ -1,6 +1,7 @@
 package ingress
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"io"
@@ -131,6 +132,13 @@ func (s *session) exchange(raw []byte, err error) bool {
 		return false
 	}
 	body, err := requestFraming(&s.req)
+	if err == nil && body.kind != bodyNone {
+		// The parsed head points into the client's read buffer, which
+		// the goroutine copying the body up refills while the response
+		// is relayed: the head must own its bytes then.
+		err = s.req.parse(bytes.Clone(raw), s.fields)
+		s.fields = s.req.fields[:0]
+	}
 	if err != nil {
 		s.refuse(err)
 		return false
