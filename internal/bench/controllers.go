@@ -198,21 +198,20 @@ func Controllers(ctx context.Context, o ControllersOptions) (rep *ControllersRep
 	if o.Idle > 0 {
 		progress("idle for %v", o.Idle)
 		var samples memSamples
-		half, end := time.After(o.Idle/2), time.After(o.Idle)
+		end := time.After(o.Idle)
+		select {
+		case <-ctx.Done():
+			return rep, ctx.Err()
+		case <-time.After(o.Idle / 2):
+		}
 		tick := time.NewTicker(time.Second)
 		defer tick.Stop()
-		sampling := false
 	idle:
 		for {
 			select {
 			case <-ctx.Done():
 				return rep, ctx.Err()
-			case <-half:
-				sampling = true
 			case <-tick.C:
-				if !sampling {
-					continue
-				}
 				st, err := readProcStatus(srv.cmd.Process.Pid)
 				if err != nil {
 					return rep, err

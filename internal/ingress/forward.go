@@ -132,13 +132,6 @@ func (s *session) exchange(raw []byte, err error) bool {
 		return false
 	}
 	body, err := requestFraming(&s.req)
-	if err == nil && body.kind != bodyNone {
-		// The parsed head points into the client's read buffer, which
-		// the goroutine copying the body up refills while the response
-		// is relayed: the head must own its bytes then.
-		err = s.req.parse(bytes.Clone(raw), s.fields)
-		s.fields = s.req.fields[:0]
-	}
 	if err != nil {
 		s.refuse(err)
 		return false
@@ -160,7 +153,7 @@ func (s *session) exchange(raw []byte, err error) bool {
 		// A body may take longer than the header timeout to arrive.
 		s.setReadDeadline(time.Time{})
 	}
-	return s.forward(b, body)
+	return s.forward(raw, b, body)
 }
 
 // routingPath is the request path as routes match it: without the query,
@@ -209,8 +202,9 @@ func (s *session) answer(code int, msg string, body framing) bool {
 	return s.out.flush() == nil && keep
 }
 
-// forward sends the request to an endpoint of b and the response back.
-func (s *session) forward(b *Backend, body framing) bool {
+// forward sends the request, whose head was read as raw, to an endpoint
+// of b and the response back.
+func (s *session) forward(raw []byte, b *Backend, body framing) bool {
 	// The head to send is made in the scratch buffer, free again once
 	// sent.
 	req := appendRequestHead(s.out.buf[:0], &s.req, &s.fw)
@@ -229,6 +223,13 @@ func (s *session) forward(b *Backend, body framing) bool {
 	}
 	var up *upload
 	if !whole {
+		// The parsed head points into the client's read buffer, which
+		// the upload refills while the response is relayed (and the head
+		// read): the head must own its bytes from here.
+		if err := s.req.parse(bytes.Clone(raw), s.fields); err != nil {
+			panic("ingress: a request head parsed once does not parse again: " + err.Error())
+		}
+		s.fields = s.req.fields[:0]
 		up = s.upload(pc, body)
 	}
 	keep, err := s.respond(pc, up)

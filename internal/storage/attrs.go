@@ -154,15 +154,15 @@ func (p *packer) pack(l labels.Set, f fields.Set, prev *entry) (attrList, attrLi
 	if !newL && !newF {
 		return ll, fl
 	}
-	size := 0
+	sizeL, sizeF := 0, 0
 	if newL {
-		size += valuesSize(ll.keys, l)
+		sizeL = valuesSize(ll.keys, l)
 	}
 	if newF {
-		size += valuesSize(fl.keys, f)
+		sizeF = valuesSize(fl.keys, f)
 	}
 	var b strings.Builder
-	b.Grow(size)
+	b.Grow(sizeL + sizeF)
 	if newL {
 		writeValues(&b, ll.keys, l)
 	}
@@ -171,8 +171,7 @@ func (p *packer) pack(l labels.Set, f fields.Set, prev *entry) (attrList, attrLi
 	}
 	vals := b.String()
 	if newL {
-		n := valuesSize(ll.keys, l)
-		ll.vals, vals = vals[:n], vals[n:]
+		ll.vals, vals = vals[:sizeL], vals[sizeL:]
 	}
 	if newF {
 		fl.vals = vals
