@@ -23,6 +23,7 @@ import (
 	"orca/internal/agent/containerd"
 	"orca/internal/buildinfo"
 	"orca/internal/image/pause"
+	"orca/internal/informerset"
 	"orca/internal/kubelet"
 	"orca/internal/kubelet/cri"
 	"orca/internal/kubelet/server"
@@ -229,9 +230,12 @@ func kubeletServer(cfg Config, rt cri.Runtime, kl *kubelet.Kubelet) (*server.Ser
 	return srv, ln, nil
 }
 
-// clientConfig lets the server, not the client, pace requests.
+// clientConfig speaks protobuf, as upstream's kubelet does (the server
+// then encodes a pod's watch event once for every orca component instead
+// of once more in JSON for the nodes), and lets the server, not the
+// client, pace requests.
 func clientConfig(c *rest.Config, agent string) *rest.Config {
-	c = rest.CopyConfig(c)
+	c = informerset.Protobuf(c)
 	c.QPS, c.Burst = -1, -1
 	c.UserAgent = agent
 	return c

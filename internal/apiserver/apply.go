@@ -6,6 +6,7 @@ import (
 	"net/http"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
@@ -60,8 +61,24 @@ func (f *fieldManager) pick(sub string) *managedfields.FieldManager {
 	return f.main
 }
 
+// Update records manager's change from live to obj in obj's managed
+// fields, comparing only the parts the two do not share (withoutUnchanged).
 func (f *fieldManager) Update(live, obj runtime.Object, manager, sub string) (runtime.Object, error) {
-	return f.pick(sub).UpdateNoErrors(live, obj, manager), nil
+	l, o, trimmed := withoutUnchanged(live, obj)
+	out := f.pick(sub).UpdateNoErrors(l, o, manager)
+	if !trimmed {
+		return out, nil
+	}
+	from, err := meta.Accessor(out)
+	if err != nil {
+		return nil, err
+	}
+	to, err := meta.Accessor(obj)
+	if err != nil {
+		return nil, err
+	}
+	to.SetManagedFields(from.GetManagedFields())
+	return obj, nil
 }
 
 func (f *fieldManager) Apply(live, patch runtime.Object, manager string, force bool) (runtime.Object, error) {

@@ -1,13 +1,16 @@
 package apiserver
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
+	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/apimachinery/pkg/util/managedfields"
 
 	"orca/internal/apiserver/openapi"
@@ -93,23 +96,63 @@ func TestTrustedTypeConverterSameManagedFields(t *testing.T) {
 	}
 }
 
+// typicalSpec gives a pod what a service's pod commonly has: env, mounts,
+// probes, resources, a security context.
+func typicalSpec(p *corev1.Pod) {
+	c := &p.Spec.Containers[0]
+	for i := range 10 {
+		c.Env = append(c.Env, corev1.EnvVar{Name: fmt.Sprintf("VAR_%d", i), Value: "value"})
+	}
+	c.Resources = corev1.ResourceRequirements{
+		Requests: corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("100m"), corev1.ResourceMemory: resource.MustParse("128Mi")},
+		Limits:   corev1.ResourceList{corev1.ResourceMemory: resource.MustParse("256Mi")},
+	}
+	probe := &corev1.Probe{ProbeHandler: corev1.ProbeHandler{HTTPGet: &corev1.HTTPGetAction{Path: "/healthz", Port: intstr.FromInt32(80)}}, PeriodSeconds: 10}
+	c.ReadinessProbe, c.LivenessProbe = probe, probe.DeepCopy()
+	for i := range 3 {
+		name := fmt.Sprintf("vol-%d", i)
+		p.Spec.Volumes = append(p.Spec.Volumes, corev1.Volume{Name: name, VolumeSource: corev1.VolumeSource{ConfigMap: &corev1.ConfigMapVolumeSource{LocalObjectReference: corev1.LocalObjectReference{Name: name}}}})
+		c.VolumeMounts = append(c.VolumeMounts, corev1.VolumeMount{Name: name, MountPath: "/etc/" + name})
+	}
+	p.Spec.Tolerations = []corev1.Toleration{
+		{Key: "node.kubernetes.io/not-ready", Operator: corev1.TolerationOpExists, Effect: corev1.TaintEffectNoExecute},
+		{Key: "node.kubernetes.io/unreachable", Operator: corev1.TolerationOpExists, Effect: corev1.TaintEffectNoExecute},
+	}
+	runAsNonRoot := true
+	p.Spec.SecurityContext = &corev1.PodSecurityContext{RunAsNonRoot: &runAsNonRoot}
+}
+
+// A kubelet's status write, recorded comparing the parts that changed
+// (Update) or the whole pods (whole), for the test's small pod and for a
+// typical one.
 func BenchmarkFieldManagerStatusUpdate(b *testing.B) {
 	validating, trusted := podFieldManagers(b)
 	for _, c := range []struct {
 		name string
 		fm   *fieldManager
 	}{{"validating", validating}, {"trusted", trusted}} {
-		b.Run(c.name, func(b *testing.B) {
-			live, updated := statusWrite()
-			first, _ := c.fm.Update(&corev1.Pod{TypeMeta: live.TypeMeta}, live, "creator", "")
-			updated.ManagedFields = first.(*corev1.Pod).ManagedFields
-			b.ReportAllocs()
-			for b.Loop() {
-				if _, err := c.fm.Update(first, updated.DeepCopy(), "kubelet", "status"); err != nil {
-					b.Fatal(err)
-				}
+		for _, typical := range []bool{false, true} {
+			for _, whole := range []bool{false, true} {
+				name := fmt.Sprintf("%s/typical=%v/whole=%v", c.name, typical, whole)
+				b.Run(name, func(b *testing.B) {
+					live, updated := statusWrite()
+					if typical {
+						typicalSpec(live)
+						typicalSpec(updated)
+					}
+					first, _ := c.fm.Update(&corev1.Pod{TypeMeta: live.TypeMeta}, live, "creator", "")
+					updated.ManagedFields = first.(*corev1.Pod).ManagedFields
+					b.ReportAllocs()
+					for b.Loop() {
+						if whole {
+							c.fm.pick("status").UpdateNoErrors(first, updated.DeepCopy(), "kubelet")
+						} else if _, err := c.fm.Update(first, updated.DeepCopy(), "kubelet", "status"); err != nil {
+							b.Fatal(err)
+						}
+					}
+				})
 			}
-		})
+		}
 	}
 }
 

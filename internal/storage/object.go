@@ -82,6 +82,30 @@ func (o *Object) Copy() runtime.Object {
 	return o.obj.DeepCopyObject()
 }
 
+// stored returns a private copy of a version read from storage, with the
+// bytes storage holds for it and their revision; raw is nil for a version
+// the cache made itself.
+func (o *Object) stored() (obj runtime.Object, raw []byte, rev int64) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.raw == nil {
+		return nil, nil, 0
+	}
+	if o.obj != nil {
+		obj = o.obj.DeepCopyObject()
+	} else {
+		obj = o.getLocked() // freshly decoded
+	}
+	raw = o.raw
+	if o.dict != nil {
+		var err error
+		if raw, err = o.dict.decompress(o.raw, o.rawLen); err != nil {
+			panic("storage: cold object does not decompress: " + err.Error())
+		}
+	}
+	return obj, raw, o.rev
+}
+
 // Encoded returns the bytes of the object in the encoding named id,
 // computing them with fn the first time (every time while cold).
 func (o *Object) Encoded(id string, fn func(runtime.Object) ([]byte, error)) ([]byte, error) {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strconv"
 
+	"go.etcd.io/etcd/api/v3/mvccpb"
 	clientv3 "go.etcd.io/etcd/client/v3"
 	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -171,31 +172,37 @@ func (s *Store) Delete(ctx context.Context, key string, check DeleteFunc) (runti
 // result and the write to commit (write=false: return result unwritten).
 type casStep func(cur runtime.Object, stored []byte) (result runtime.Object, op clientv3.Op, write bool, err error)
 
-// casLoop reads key, asks step what to write, and commits it only if the
-// key's revision is unchanged, starting over from the newer state if not.
+// casLoop asks step what to write given the current object and commits it
+// only if the key's revision is unchanged, starting over from the newer
+// state if not. The first guess at the current object is the watch
+// cache's (no etcd read for most writes, as upstream's GuaranteedUpdate):
+// a stale guess fails the revision compare, and since an error or a no-op
+// is only the answer for the newest state, those are checked against etcd.
 func (s *Store) casLoop(ctx context.Context, key string, step casStep) (runtime.Object, error) {
-	resp, err := s.client.Get(ctx, key)
-	if err != nil {
-		return nil, err
-	}
-	for {
-		if len(resp.Kvs) == 0 {
-			return nil, s.notFound(key)
-		}
-		kv := resp.Kvs[0]
-		cur, err := s.decode(kv.Value, kv.ModRevision)
-		if err != nil {
+	cur, stored, rev, guessed := s.cache.guess(key)
+	if !guessed {
+		var err error
+		if cur, stored, rev, err = s.read(ctx, key); err != nil {
 			return nil, err
 		}
-		out, op, write, err := step(cur, kv.Value)
+	}
+	for {
+		out, op, write, err := step(cur, stored)
+		if guessed && (err != nil || !write) {
+			guessed = false
+			if cur, stored, rev, err = s.read(ctx, key); err != nil {
+				return nil, err
+			}
+			continue
+		}
 		if err != nil {
 			return nil, err
 		}
 		if !write {
-			return out, setRV(out, uint64(kv.ModRevision))
+			return out, setRV(out, uint64(rev))
 		}
 		txn, err := s.client.Txn(ctx).
-			If(clientv3.Compare(clientv3.ModRevision(key), "=", kv.ModRevision)).
+			If(clientv3.Compare(clientv3.ModRevision(key), "=", rev)).
 			Then(op).
 			Else(clientv3.OpGet(key)).
 			Commit()
@@ -205,8 +212,32 @@ func (s *Store) casLoop(ctx context.Context, key string, step casStep) (runtime.
 		if txn.Succeeded {
 			return out, setRV(out, uint64(txn.Header.Revision))
 		}
-		resp = (*clientv3.GetResponse)(txn.Responses[0].GetResponseRange())
+		guessed = false
+		if cur, stored, rev, err = s.current(key, txn.Responses[0].GetResponseRange().Kvs); err != nil {
+			return nil, err
+		}
 	}
+}
+
+// read returns the object at key as etcd has it now, with its bytes and
+// revision.
+func (s *Store) read(ctx context.Context, key string) (runtime.Object, []byte, int64, error) {
+	resp, err := s.client.Get(ctx, key)
+	if err != nil {
+		return nil, nil, 0, err
+	}
+	return s.current(key, resp.Kvs)
+}
+
+func (s *Store) current(key string, kvs []*mvccpb.KeyValue) (runtime.Object, []byte, int64, error) {
+	if len(kvs) == 0 {
+		return nil, nil, 0, s.notFound(key)
+	}
+	obj, err := s.decode(kvs[0].Value, kvs[0].ModRevision)
+	if err != nil {
+		return nil, nil, 0, err
+	}
+	return obj, kvs[0].Value, kvs[0].ModRevision, nil
 }
 
 func parseRV(s string) (uint64, error) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"slices"
 	"strconv"
 	"sync"
 	"testing"
@@ -370,5 +371,98 @@ func TestTTLObjectsShareALease(t *testing.T) {
 	}
 	if _, err := s.Get(ctx, Key(s.Prefix, "ns", "e2"), ""); !apierrors.IsNotFound(err) {
 		t.Fatalf("object outlived its lease: %v", err)
+	}
+}
+
+// A stale watch cache is only the first guess of an update: updates and
+// deletes still act on etcd's newest state, and what the guess got wrong
+// (an error, a no-op) is checked against it.
+func TestUpdatesFromStaleCache(t *testing.T) {
+	storeSeq++
+	prefix := fmt.Sprintf("/registry/test%d/configmaps/", storeSeq)
+	stale := NewStore(testClient, NewCodec(scheme.Scheme), Config{
+		GR: schema.GroupResource{Resource: "configmaps"}, Prefix: prefix,
+		NewObj: func() runtime.Object { return &corev1.ConfigMap{} },
+		Attrs: func(obj runtime.Object) (labels.Set, fields.Set) {
+			return obj.(*corev1.ConfigMap).Labels, fields.Set{}
+		},
+	}, CacheOptions{})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { stale.Run(ctx); close(done) }()
+	defer cancel()
+	<-stale.Ready()
+	live := newTestStoreAt(t, prefix, CacheOptions{})
+	bg := context.Background()
+	key := func(name string) string { return Key(prefix, "ns", name) }
+	var last runtime.Object
+	for _, name := range []string{"a", "gone"} {
+		var err error
+		if last, err = live.Create(bg, key(name), cm("ns", name, nil), 0); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := stale.Get(bg, key("gone"), strconv.FormatUint(rvOf(t, last), 10)); err != nil {
+		t.Fatal(err) // the stale store's cache has both
+	}
+	cancel()
+	<-done // from here its cache no longer follows etcd
+	bump := func(cur runtime.Object) (runtime.Object, error) {
+		c := cur.(*corev1.ConfigMap)
+		n, _ := strconv.Atoi(c.Data["n"])
+		c.Data["n"] = strconv.Itoa(n + 1)
+		return c, nil
+	}
+	if _, err := live.Update(bg, key("a"), bump); err != nil { // n = 1
+		t.Fatal(err)
+	}
+	if _, err := live.Delete(bg, key("gone"), nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := live.Create(bg, key("new"), cm("ns", "new", nil), 0); err != nil {
+		t.Fatal(err)
+	}
+
+	var seen []string
+	got, err := stale.Update(bg, key("a"), func(cur runtime.Object) (runtime.Object, error) {
+		seen = append(seen, cur.(*corev1.ConfigMap).Data["n"])
+		return bump(cur)
+	})
+	if err != nil || got.(*corev1.ConfigMap).Data["n"] != "2" || !slices.Equal(seen, []string{"0", "1"}) {
+		t.Fatalf("update from the stale guess: n=%v err=%v, saw %v (want the cached 0, then etcd's 1)", got, err, seen)
+	}
+	// An error on the stale guess is retried on the newest state.
+	got, err = stale.Update(bg, key("a"), func(cur runtime.Object) (runtime.Object, error) {
+		if cur.(*corev1.ConfigMap).Data["n"] != "2" {
+			return nil, apierrors.NewConflict(stale.GR, "a", errModified)
+		}
+		return bump(cur)
+	})
+	if err != nil || got.(*corev1.ConfigMap).Data["n"] != "3" {
+		t.Fatalf("precondition failing only on the stale guess: %v %v", got, err)
+	}
+	// So is a no-op: the answer is the newest state and its version.
+	newest, err := live.Get(bg, key("a"), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err = stale.Update(bg, key("a"), func(cur runtime.Object) (runtime.Object, error) { return cur, nil })
+	if err != nil || rvOf(t, got) != rvOf(t, newest) || got.(*corev1.ConfigMap).Data["n"] != "3" {
+		t.Fatalf("no-op on the stale guess: got %v (%v), want rv %d", got, err, rvOf(t, newest))
+	}
+	if _, err := stale.Update(bg, key("gone"), bump); !apierrors.IsNotFound(err) {
+		t.Fatalf("update of an object deleted since the cache stopped: %v, want NotFound", err)
+	}
+	if _, err := stale.Delete(bg, key("gone"), nil); !apierrors.IsNotFound(err) {
+		t.Fatalf("delete of an object deleted since the cache stopped: %v, want NotFound", err)
+	}
+	if got, err := stale.Update(bg, key("new"), bump); err != nil || got.(*corev1.ConfigMap).Data["n"] != "1" {
+		t.Fatalf("update of an object the cache never saw: %v %v", got, err)
+	}
+	if _, err := stale.Delete(bg, key("a"), nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := live.Get(bg, key("a"), ""); !apierrors.IsNotFound(err) {
+		t.Fatalf("delete from the stale guess left the object: %v", err)
 	}
 }
