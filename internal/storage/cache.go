@@ -115,6 +115,13 @@ type cacher struct {
 	// attrs builds the entries' labels and fields (the cacher's goroutine
 	// only).
 	attrs packer
+	// written are this store's writes whose events are still to be
+	// applied, by key: their revision (see guess); applied is the
+	// revision applied last. Both under wmu (c.mu is taken first where
+	// both are).
+	wmu     sync.Mutex
+	written map[string]int64
+	applied uint64
 
 	ready     chan struct{}
 	readyOnce sync.Once
@@ -128,6 +135,7 @@ func newCacher(s *Store, opts CacheOptions) *cacher {
 		fresh:    make(chan struct{}),
 		events:   make([]*event, opts.MinEvents),
 		watchers: map[*Watch]struct{}{},
+		written:  map[string]int64{},
 		ready:    make(chan struct{}),
 	}
 }
@@ -222,6 +230,7 @@ func (c *cacher) reset(objs map[string]*entry, rev uint64) {
 	}
 	c.head, c.n, c.windowBytes = 0, 0, 0
 	c.oldestRV = rev
+	c.listedLocked(rev)
 	c.advanceLocked(rev)
 }
 
@@ -280,6 +289,7 @@ func (c *cacher) apply(evs []*clientv3.Event) {
 				prev.obj.supersede()
 			}
 		}
+		c.appliedLocked(key, rv)
 		c.pushLocked(e)
 		batch = append(batch, e)
 		c.advanceLocked(rv)

@@ -38,25 +38,6 @@ func (c *cacher) get(ctx context.Context, key string, rv uint64) (runtime.Object
 	return e.obj.Get(), nil
 }
 
-// guess returns the cached current version at key as a first guess for an
-// update: a private copy, the bytes etcd holds for it and their revision.
-// ok is false when the cache is not ready or does not have the object.
-func (c *cacher) guess(key string) (obj runtime.Object, raw []byte, rev int64, ok bool) {
-	select {
-	case <-c.ready:
-	default:
-		return nil, nil, 0, false
-	}
-	c.mu.Lock()
-	e := c.objs[key]
-	c.mu.Unlock()
-	if e == nil {
-		return nil, nil, 0, false
-	}
-	obj, raw, rev = e.obj.stored()
-	return obj, raw, rev, raw != nil
-}
-
 // list serves a list from memory once the cache has seen rv.
 func (c *cacher) list(ctx context.Context, prefix string, p Predicate, rv uint64) (*ListResult, error) {
 	if err := c.waitReady(ctx); err != nil {

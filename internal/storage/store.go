@@ -105,6 +105,7 @@ func (s *Store) Create(ctx context.Context, key string, obj runtime.Object, ttl 
 	if !resp.Succeeded {
 		return nil, apierrorsAlreadyExists(s, key)
 	}
+	s.cache.wrote(key, resp.Header.Revision)
 	return obj, setRV(obj, uint64(resp.Header.Revision))
 }
 
@@ -210,6 +211,7 @@ func (s *Store) casLoop(ctx context.Context, key string, step casStep) (runtime.
 			return nil, writeError(err)
 		}
 		if txn.Succeeded {
+			s.cache.wrote(key, txn.Header.Revision)
 			return out, setRV(out, uint64(txn.Header.Revision))
 		}
 		guessed = false

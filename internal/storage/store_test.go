@@ -54,7 +54,18 @@ func newTestStore(t *testing.T, copts CacheOptions) *Store {
 // newTestStoreAt starts a store (and its cache) on prefix.
 func newTestStoreAt(t *testing.T, prefix string, copts CacheOptions) *Store {
 	t.Helper()
-	s := NewStore(testClient, NewCodec(scheme.Scheme), Config{
+	s := newConfigMapStore(prefix, copts)
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	go s.Run(ctx)
+	<-s.Ready()
+	return s
+}
+
+// newConfigMapStore is a ConfigMap store on prefix whose cache is not
+// running yet.
+func newConfigMapStore(prefix string, copts CacheOptions) *Store {
+	return NewStore(testClient, NewCodec(scheme.Scheme), Config{
 		GR:     schema.GroupResource{Resource: "configmaps"},
 		Prefix: prefix,
 		NewObj: func() runtime.Object { return &corev1.ConfigMap{} },
@@ -63,11 +74,6 @@ func newTestStoreAt(t *testing.T, prefix string, copts CacheOptions) *Store {
 			return cm.Labels, fields.Set{"metadata.name": cm.Name, "metadata.namespace": cm.Namespace}
 		},
 	}, copts)
-	ctx, cancel := context.WithCancel(context.Background())
-	t.Cleanup(cancel)
-	go s.Run(ctx)
-	<-s.Ready()
-	return s
 }
 
 func cm(ns, name string, lbl map[string]string) *corev1.ConfigMap {
@@ -376,17 +382,12 @@ func TestTTLObjectsShareALease(t *testing.T) {
 
 // A stale watch cache is only the first guess of an update: updates and
 // deletes still act on etcd's newest state, and what the guess got wrong
-// (an error, a no-op) is checked against it.
+// (an error, a no-op) is checked against it. The store's own writes are
+// never guessed from before them.
 func TestUpdatesFromStaleCache(t *testing.T) {
 	storeSeq++
 	prefix := fmt.Sprintf("/registry/test%d/configmaps/", storeSeq)
-	stale := NewStore(testClient, NewCodec(scheme.Scheme), Config{
-		GR: schema.GroupResource{Resource: "configmaps"}, Prefix: prefix,
-		NewObj: func() runtime.Object { return &corev1.ConfigMap{} },
-		Attrs: func(obj runtime.Object) (labels.Set, fields.Set) {
-			return obj.(*corev1.ConfigMap).Labels, fields.Set{}
-		},
-	}, CacheOptions{})
+	stale := newConfigMapStore(prefix, CacheOptions{})
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { stale.Run(ctx); close(done) }()
@@ -396,14 +397,15 @@ func TestUpdatesFromStaleCache(t *testing.T) {
 	bg := context.Background()
 	key := func(name string) string { return Key(prefix, "ns", name) }
 	var last runtime.Object
-	for _, name := range []string{"a", "gone"} {
+	names := []string{"a", "b", "c", "gone"}
+	for _, name := range names {
 		var err error
 		if last, err = live.Create(bg, key(name), cm("ns", name, nil), 0); err != nil {
 			t.Fatal(err)
 		}
 	}
 	if _, err := stale.Get(bg, key("gone"), strconv.FormatUint(rvOf(t, last), 10)); err != nil {
-		t.Fatal(err) // the stale store's cache has both
+		t.Fatal(err) // the stale store's cache has them all
 	}
 	cancel()
 	<-done // from here its cache no longer follows etcd
@@ -413,8 +415,10 @@ func TestUpdatesFromStaleCache(t *testing.T) {
 		c.Data["n"] = strconv.Itoa(n + 1)
 		return c, nil
 	}
-	if _, err := live.Update(bg, key("a"), bump); err != nil { // n = 1
-		t.Fatal(err)
+	for _, name := range names[:3] { // n = 1 in etcd, 0 in the stale cache
+		if _, err := live.Update(bg, key(name), bump); err != nil {
+			t.Fatal(err)
+		}
 	}
 	if _, err := live.Delete(bg, key("gone"), nil); err != nil {
 		t.Fatal(err)
@@ -422,47 +426,125 @@ func TestUpdatesFromStaleCache(t *testing.T) {
 	if _, err := live.Create(bg, key("new"), cm("ns", "new", nil), 0); err != nil {
 		t.Fatal(err)
 	}
+	update := func(name string, fn UpdateFunc) (runtime.Object, []string, error) {
+		var seen []string
+		out, err := stale.Update(bg, key(name), func(cur runtime.Object) (runtime.Object, error) {
+			seen = append(seen, cur.(*corev1.ConfigMap).Data["n"])
+			return fn(cur)
+		})
+		return out, seen, err
+	}
+	n := func(obj runtime.Object) string { return obj.(*corev1.ConfigMap).Data["n"] }
 
-	var seen []string
-	got, err := stale.Update(bg, key("a"), func(cur runtime.Object) (runtime.Object, error) {
-		seen = append(seen, cur.(*corev1.ConfigMap).Data["n"])
-		return bump(cur)
-	})
-	if err != nil || got.(*corev1.ConfigMap).Data["n"] != "2" || !slices.Equal(seen, []string{"0", "1"}) {
-		t.Fatalf("update from the stale guess: n=%v err=%v, saw %v (want the cached 0, then etcd's 1)", got, err, seen)
+	got, seen, err := update("a", bump)
+	if err != nil || n(got) != "2" || !slices.Equal(seen, []string{"0", "1"}) {
+		t.Fatalf("update from the stale guess: %v %v, saw %v (want the cached 0, then etcd's 1)", got, err, seen)
+	}
+	// Its own write is not guessed from the version before it.
+	if got, seen, err = update("a", bump); err != nil || n(got) != "3" || !slices.Equal(seen, []string{"2"}) {
+		t.Fatalf("update after the store's own write: %v %v, saw %v (want etcd's 2 only)", got, err, seen)
 	}
 	// An error on the stale guess is retried on the newest state.
-	got, err = stale.Update(bg, key("a"), func(cur runtime.Object) (runtime.Object, error) {
-		if cur.(*corev1.ConfigMap).Data["n"] != "2" {
-			return nil, apierrors.NewConflict(stale.GR, "a", errModified)
+	got, seen, err = update("b", func(cur runtime.Object) (runtime.Object, error) {
+		if n(cur) != "1" {
+			return nil, apierrors.NewConflict(stale.GR, "b", errModified)
 		}
 		return bump(cur)
 	})
-	if err != nil || got.(*corev1.ConfigMap).Data["n"] != "3" {
-		t.Fatalf("precondition failing only on the stale guess: %v %v", got, err)
+	if err != nil || n(got) != "2" || !slices.Equal(seen, []string{"0", "1"}) {
+		t.Fatalf("precondition failing only on the stale guess: %v %v, saw %v", got, err, seen)
 	}
 	// So is a no-op: the answer is the newest state and its version.
-	newest, err := live.Get(bg, key("a"), "")
+	newest, err := live.Get(bg, key("c"), "")
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, err = stale.Update(bg, key("a"), func(cur runtime.Object) (runtime.Object, error) { return cur, nil })
-	if err != nil || rvOf(t, got) != rvOf(t, newest) || got.(*corev1.ConfigMap).Data["n"] != "3" {
-		t.Fatalf("no-op on the stale guess: got %v (%v), want rv %d", got, err, rvOf(t, newest))
+	got, seen, err = update("c", func(cur runtime.Object) (runtime.Object, error) { return cur, nil })
+	if err != nil || rvOf(t, got) != rvOf(t, newest) || n(got) != "1" || !slices.Equal(seen, []string{"0", "1"}) {
+		t.Fatalf("no-op on the stale guess: %v (%v), saw %v, want rv %d", got, err, seen, rvOf(t, newest))
 	}
-	if _, err := stale.Update(bg, key("gone"), bump); !apierrors.IsNotFound(err) {
+	if _, _, err := update("gone", bump); !apierrors.IsNotFound(err) {
 		t.Fatalf("update of an object deleted since the cache stopped: %v, want NotFound", err)
 	}
 	if _, err := stale.Delete(bg, key("gone"), nil); !apierrors.IsNotFound(err) {
 		t.Fatalf("delete of an object deleted since the cache stopped: %v, want NotFound", err)
 	}
-	if got, err := stale.Update(bg, key("new"), bump); err != nil || got.(*corev1.ConfigMap).Data["n"] != "1" {
+	if got, _, err := update("new", bump); err != nil || n(got) != "1" {
 		t.Fatalf("update of an object the cache never saw: %v %v", got, err)
 	}
-	if _, err := stale.Delete(bg, key("a"), nil); err != nil {
+	if _, err := stale.Delete(bg, key("b"), nil); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := live.Get(bg, key("a"), ""); !apierrors.IsNotFound(err) {
+	if _, err := live.Get(bg, key("b"), ""); !apierrors.IsNotFound(err) {
 		t.Fatalf("delete from the stale guess left the object: %v", err)
 	}
+}
+
+// Updates of one object back to back: the worst case for the cache's first
+// guess, which may not have seen the previous write yet.
+func BenchmarkUpdateSameObject(b *testing.B) {
+	storeSeq++
+	s := newConfigMapStore(fmt.Sprintf("/registry/bench%d/configmaps/", storeSeq), CacheOptions{})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go s.Run(ctx)
+	<-s.Ready()
+	key := Key(s.Prefix, "ns", "a")
+	if _, err := s.Create(ctx, key, cm("ns", "a", nil), 0); err != nil {
+		b.Fatal(err)
+	}
+	attempts := 0
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := s.Update(ctx, key, func(cur runtime.Object) (runtime.Object, error) {
+			attempts++
+			c := cur.(*corev1.ConfigMap)
+			n, _ := strconv.Atoi(c.Data["n"])
+			c.Data["n"] = strconv.Itoa(n + 1)
+			return c, nil
+		}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(attempts)/float64(b.N), "attempts/op")
+}
+
+// Updates going round many objects, each last written long enough ago for
+// the cache to have it: the usual case (a kubelet's status writes, a
+// controller's), where the first guess saves the etcd read.
+func BenchmarkUpdateManyObjects(b *testing.B) {
+	storeSeq++
+	s := newConfigMapStore(fmt.Sprintf("/registry/bench%d/configmaps/", storeSeq), CacheOptions{})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go s.Run(ctx)
+	<-s.Ready()
+	const objects = 1000
+	keys := make([]string, objects)
+	var last runtime.Object
+	for i := range keys {
+		keys[i] = Key(s.Prefix, "ns", fmt.Sprintf("cm-%d", i))
+		var err error
+		if last, err = s.Create(ctx, keys[i], cm("ns", fmt.Sprintf("cm-%d", i), map[string]string{"app": "a"}), 0); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if _, err := s.Get(ctx, keys[objects-1], strconv.FormatUint(rvOf(&testing.T{}, last), 10)); err != nil {
+		b.Fatal(err)
+	}
+	attempts, i := 0, 0
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := s.Update(ctx, keys[i%objects], func(cur runtime.Object) (runtime.Object, error) {
+			attempts++
+			c := cur.(*corev1.ConfigMap)
+			n, _ := strconv.Atoi(c.Data["n"])
+			c.Data["n"] = strconv.Itoa(n + 1)
+			return c, nil
+		}); err != nil {
+			b.Fatal(err)
+		}
+		i++
+	}
+	b.ReportMetric(float64(attempts)/float64(b.N), "attempts/op")
 }
