@@ -10,6 +10,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/watch"
 	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes/fake"
 	k8stesting "k8s.io/client-go/testing"
@@ -31,6 +32,16 @@ func TestGCPass(t *testing.T) {
 		mkPod("orphan", 5, onNode("ghost")),
 	}
 	client := fake.NewSimpleClientset(objs...)
+	// The fake clientset loses events sent before an informer's watch is
+	// registered: wait for the pods' watch, not only for the list.
+	podWatch := make(chan struct{})
+	client.PrependWatchReactor("pods", func(a k8stesting.Action) (bool, watch.Interface, error) {
+		w, err := client.Tracker().Watch(a.GetResource(), a.GetNamespace())
+		if err == nil {
+			close(podWatch)
+		}
+		return true, w, err
+	})
 	factory := informers.NewSharedInformerFactory(client, 0)
 	c, err := New(&deps.Deps{Client: client, Informers: factory, Options: deps.Options{TerminatedPodGCThreshold: 2}})
 	if err != nil {
@@ -45,6 +56,7 @@ func TestGCPass(t *testing.T) {
 	defer cancel()
 	factory.Start(ctx.Done())
 	factory.WaitForCacheSync(ctx.Done())
+	<-podWatch
 
 	c.gc(ctx)
 	if got := deleted(client); !equal(got, []string{"done-1", "done-2"}) {
