@@ -161,7 +161,7 @@ func benchIngressCmd() *cobra.Command {
 	var cpuProfile string
 	cmd := &cobra.Command{
 		Use:   "ingress",
-		Short: "Requests/s to a local backend through the ingress handler vs directly (target >= 70%)",
+		Short: "Requests/s to a local backend through the ingress handler vs directly (target >= 70%) and through a bare TCP relay",
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			stop, err := startCPUProfile(cpuProfile)
 			if err != nil {

@@ -34,7 +34,12 @@ type IngressOptions struct {
 type IngressReport struct {
 	Options         IngressOptions
 	Direct, Ingress float64 // requests per second
-	Errors          int64
+	// Relay: through a bare TCP byte relay to the same backend. It makes
+	// the system calls no proxy can avoid (read the request, write it on,
+	// read the response, write it back) and does no HTTP work, so it shows
+	// what the two extra loopback hops alone cost on this machine.
+	Relay  float64
+	Errors int64
 }
 
 func (r IngressReport) Print(w io.Writer) {
@@ -44,6 +49,8 @@ func (r IngressReport) Print(w io.Writer) {
 	fmt.Fprintf(w, "direct to the backend:  %8.0f requests/s\n", r.Direct)
 	fmt.Fprintf(w, "through the ingress:    %8.0f requests/s\n", r.Ingress)
 	fmt.Fprintf(w, "ratio:                  %7.1f%% (target >= 70%%)\n", 100*r.Ingress/r.Direct)
+	fmt.Fprintf(w, "bare TCP relay:         %8.0f requests/s, %.1f%% of direct (bytes copied each way, no HTTP work)\n", r.Relay, 100*r.Relay/r.Direct)
+	fmt.Fprintf(w, "ingress vs relay:       %7.1f%%\n", 100*r.Ingress/r.Relay)
 	if r.Errors > 0 {
 		fmt.Fprintf(w, "errors:                 %d\n", r.Errors)
 	}
@@ -52,8 +59,9 @@ func (r IngressReport) Print(w io.Writer) {
 // Ingress measures requests per second to a local backend directly and
 // through the ingress handler (routing by host and path, round-robin
 // endpoint pick, X-Forwarded headers, kept-alive backend connections),
-// with the same clients. Everything shares the machine's cores, as the
-// ingress and a pod would on a node.
+// with the same clients, and through a bare TCP relay for the ceiling.
+// Everything shares the machine's cores, as the ingress and a pod would on
+// a node.
 func Ingress(ctx context.Context, o IngressOptions) (*IngressReport, error) {
 	body := strings.Repeat("x", o.Body)
 	backend, err := serve(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -73,25 +81,68 @@ func Ingress(ctx context.Context, o IngressOptions) (*IngressReport, error) {
 	lctx, stop := context.WithCancel(ctx)
 	defer stop()
 	go l.Serve(lctx)
+	relay, err := relayTo(backend.Addr().String())
+	if err != nil {
+		return nil, err
+	}
+	defer relay.Close()
 
 	rep := &IngressReport{Options: o}
 	direct := "http://" + backend.Addr().String() + "/api/items"
 	through := "http://" + l.Addrs()[0].String() + "/api/items"
-	var nDirect, nIngress int64
+	relayed := "http://" + relay.Addr().String() + "/api/items"
+	var nDirect, nIngress, nRelay int64
 	for range o.Rounds {
-		n, errs := load(ctx, direct, o)
-		nDirect += n
-		rep.Errors += errs
-		n, errs = load(ctx, through, o)
-		nIngress += n
-		rep.Errors += errs
+		for _, t := range []struct {
+			url string
+			n   *int64
+		}{{direct, &nDirect}, {through, &nIngress}, {relayed, &nRelay}} {
+			n, errs := load(ctx, t.url, o)
+			*t.n += n
+			rep.Errors += errs
+		}
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
 	}
 	total := (time.Duration(o.Rounds) * o.Duration).Seconds()
-	rep.Direct, rep.Ingress = float64(nDirect)/total, float64(nIngress)/total
+	rep.Direct, rep.Ingress, rep.Relay = float64(nDirect)/total, float64(nIngress)/total, float64(nRelay)/total
 	return rep, nil
+}
+
+// relayTo listens on loopback and connects each accepted connection to
+// backend, copying bytes both ways until either side closes; closing the
+// listener stops accepting.
+func relayTo(backend string) (net.Listener, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go pipe(c, backend)
+		}
+	}()
+	return ln, nil
+}
+
+func pipe(c net.Conn, backend string) {
+	defer c.Close()
+	b, err := net.Dial("tcp", backend)
+	if err != nil {
+		return
+	}
+	defer b.Close()
+	go func() {
+		io.Copy(b, c) //nolint:errcheck // ends when either side closes
+		b.Close()
+		c.Close()
+	}()
+	io.Copy(c, b) //nolint:errcheck
 }
 
 // serve runs h on a loopback listener; closing the listener stops it.
