@@ -6,9 +6,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"slices"
 
 	jsonpatch "gopkg.in/evanphx/json-patch.v4"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/util/strategicpatch"
@@ -60,7 +63,11 @@ func (s *Server) handlePatch(w http.ResponseWriter, r *http.Request, sv *served,
 
 // applyPatch applies a JSON, merge or strategic merge patch to cur.
 func (s *Server) applyPatch(w http.ResponseWriter, res *registry.Resource, pt types.PatchType, cur runtime.Object, patch []byte, policy string) (runtime.Object, error) {
+	aside := setAsideManagedFields(cur, pt, patch)
 	curJSON, err := s.codecs.encode(cur, mtJSON, false)
+	if aside != nil {
+		setManagedFields(cur, aside)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -86,7 +93,44 @@ func (s *Server) applyPatch(w http.ResponseWriter, res *registry.Resource, pt ty
 			return nil, apierrors.NewBadRequest(err.Error())
 		}
 	}
-	return s.decodeInto(w, s.codecs.strictJSON, patched, res, policy)
+	obj, err := s.decodeInto(w, s.codecs.strictJSON, patched, res, policy)
+	if err != nil {
+		return nil, err
+	}
+	if aside != nil {
+		setManagedFields(obj, slices.Clone(aside))
+	}
+	return obj, nil
+}
+
+// setAsideManagedFields takes the managed fields off a typed object before
+// a merge or strategic merge patch that does not name them, and returns
+// them (nil when it left them on). They are most of a typical object's
+// JSON and such a patch leaves them as they are, so they need not go
+// through the patch's JSON round trip; the caller puts them back on cur
+// and on the patched object. A JSON patch addresses subtrees by path (a
+// test of /metadata compares the managed fields too), so it always sees
+// them.
+func setAsideManagedFields(cur runtime.Object, pt types.PatchType, patch []byte) []metav1.ManagedFieldsEntry {
+	if pt == types.JSONPatchType || bytes.Contains(patch, []byte("managedFields")) {
+		return nil
+	}
+	if _, ok := cur.(runtime.Unstructured); ok {
+		return nil
+	}
+	acc, err := meta.Accessor(cur)
+	if err != nil || len(acc.GetManagedFields()) == 0 {
+		return nil
+	}
+	aside := acc.GetManagedFields()
+	acc.SetManagedFields(nil)
+	return aside
+}
+
+func setManagedFields(obj runtime.Object, f []metav1.ManagedFieldsEntry) {
+	if acc, err := meta.Accessor(obj); err == nil {
+		acc.SetManagedFields(f)
+	}
 }
 
 // toJSON accepts a patch body and checks it is a JSON object. Clients send

@@ -148,18 +148,21 @@ func (r *REST) create(ctx context.Context, ns string, obj runtime.Object, m meta
 		resetStatus(obj)
 	}
 	r.Res.Strategy.PrepareForCreate(obj)
-	if errs := r.validateCreate(obj, m); len(errs) > 0 {
-		return nil, r.invalid(m.GetName(), errs)
-	}
-	if err := r.Admit.Validate(ctx, r.attrs(ctx, admission.Create, "", ns, m.GetName(), obj, nil, opts.DryRun)); err != nil {
-		return nil, err
-	}
 	if r.Fields != nil && !opts.Applied {
+		// Before validation, as upstream: the managed fields validated are
+		// the recorded ones.
 		managed, err := r.Fields.Update(r.Res.New(), obj, managerName(ctx, opts.FieldManager), "")
 		if err != nil {
 			return nil, err
 		}
 		obj = managed
+		m, _ = meta.Accessor(obj)
+	}
+	if errs := r.validateCreate(obj, m); len(errs) > 0 {
+		return nil, r.invalid(m.GetName(), errs)
+	}
+	if err := r.Admit.Validate(ctx, r.attrs(ctx, admission.Create, "", ns, m.GetName(), obj, nil, opts.DryRun)); err != nil {
+		return nil, err
 	}
 	if opts.DryRun {
 		if err := r.checkAbsent(ctx, ns, m.GetName()); err != nil {

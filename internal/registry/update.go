@@ -120,6 +120,16 @@ func (r *REST) prepareUpdate(ctx context.Context, ns, name, sub string, obj, cur
 			m.SetGeneration(old.GetGeneration() + 1)
 		}
 	}
+	if r.Fields != nil && !opts.Applied {
+		// Before validation, as upstream: the managed fields validated are
+		// the recorded ones (a client's [{}] asks to reset them).
+		managed, err := r.Fields.Update(cur, obj, managerName(ctx, opts.FieldManager), sub)
+		if err != nil {
+			return nil, err
+		}
+		obj = managed
+		m, _ = meta.Accessor(obj)
+	}
 	errs := metavalidation.ValidateObjectMetaAccessorUpdate(m, old, field.NewPath("metadata"))
 	if sub != "binding" {
 		// A binding is the scheduler's write of spec.nodeName (and the
@@ -135,13 +145,6 @@ func (r *REST) prepareUpdate(ctx context.Context, ns, name, sub string, obj, cur
 	}
 	if err := r.Admit.Validate(ctx, attrs); err != nil {
 		return nil, err
-	}
-	if r.Fields != nil && !opts.Applied {
-		managed, err := r.Fields.Update(cur, obj, managerName(ctx, opts.FieldManager), sub)
-		if err != nil {
-			return nil, err
-		}
-		obj = managed
 	}
 	return obj, nil
 }

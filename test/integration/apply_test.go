@@ -143,3 +143,39 @@ func TestServerSideApplyDeployment(t *testing.T) {
 		t.Fatalf("generation %d, want 3 (two spec changes since create)", out.Generation)
 	}
 }
+
+// Merge and strategic merge patches that do not name the managed fields
+// leave them as they were (the server keeps them out of the patch's JSON
+// round trip); a patch that names them still replaces them.
+func TestPatchKeepsManagedFields(t *testing.T) {
+	ctx, ns := ctxT(t), newNamespace(t)
+	cms := client.CoreV1().ConfigMaps(ns)
+	a := corev1ac.ConfigMap("patched", ns).WithData(map[string]string{"a": "1"})
+	cm := must(cms.Apply(ctx, a, metav1.ApplyOptions{FieldManager: "alice"}))(t)
+	alice := managerOf(cm, "alice")
+	for _, p := range []struct {
+		pt      types.PatchType
+		manager string
+		body    string
+	}{
+		{types.StrategicMergePatchType, "smp", `{"data":{"b":"2"}}`},
+		{types.MergePatchType, "merge", `{"data":{"c":"3"}}`},
+	} {
+		got := must(cms.Patch(ctx, "patched", p.pt, []byte(p.body), metav1.PatchOptions{FieldManager: p.manager}))(t)
+		if e := managerOf(got, "alice"); e == nil || string(e.FieldsV1.Raw) != string(alice.FieldsV1.Raw) || !e.Time.Equal(alice.Time) {
+			t.Fatalf("%s: alice's entry changed: %+v, was %+v", p.pt, e, alice)
+		}
+		if e := managerOf(got, p.manager); e == nil || e.Operation != metav1.ManagedFieldsOperationUpdate || !strings.Contains(string(e.FieldsV1.Raw), `"f:data"`) {
+			t.Fatalf("%s: patcher's entry: %+v", p.pt, got.ManagedFields)
+		}
+		stored := must(cms.Get(ctx, "patched", metav1.GetOptions{}))(t)
+		if len(stored.ManagedFields) != len(got.ManagedFields) || stored.Data["a"] != "1" {
+			t.Fatalf("%s: stored %+v, answered %+v", p.pt, stored, got)
+		}
+	}
+	// Naming them: an empty entry clears them, as upstream documents.
+	cleared := must(cms.Patch(ctx, "patched", types.MergePatchType, []byte(`{"metadata":{"managedFields":[{}]}}`), metav1.PatchOptions{}))(t)
+	if len(cleared.ManagedFields) != 0 || cleared.Data["b"] != "2" || cleared.Data["c"] != "3" {
+		t.Fatalf("clearing patch left %+v, data %v", cleared.ManagedFields, cleared.Data)
+	}
+}
