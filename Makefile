@@ -2,7 +2,7 @@
 GO       ?= go
 BIN      := bin/orca
 DATA_DIR ?= /var/lib/orca
-FUZZTIME ?= 15s
+FUZZTIME ?= 20000x
 
 .PHONY: all build run test deps vet bench generate clean
 

@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
@@ -71,11 +72,11 @@ func (r ControllersReport) Print(w io.Writer) {
 	fmt.Fprintf(w, "  create -> first pod:            %v\n", ms(r.FirstPod))
 	fmt.Fprintf(w, "  create -> all available:        %v (%.0f pods/s)\n", ms(r.Create), float64(r.Replicas)/r.Create.Seconds())
 	printReqs(w, r.CreateReqs, r.Replicas)
-	r.CreateCPU.print(w, r.Create, r.Replicas)
+	r.CreateCPU.print(w, r.Create, r.Replicas, r.CreateReqs)
 	if r.Rollout > 0 {
 		fmt.Fprintf(w, "  rolling update -> complete:     %v (%.0f pods replaced/s)\n", ms(r.Rollout), float64(r.Replicas)/r.Rollout.Seconds())
 		printReqs(w, r.RolloutReqs, r.Replicas)
-		r.RolloutCPU.print(w, r.Rollout, r.Replicas)
+		r.RolloutCPU.print(w, r.Rollout, r.Replicas, r.RolloutReqs)
 	}
 	fmt.Fprintf(w, "  server RSS after:               %.1f MiB (anonymous %.1f, peak %.1f)\n", mib(r.Server.VmRSS), mib(r.Server.RssAnon), mib(r.Server.VmHWM))
 	if r.ServerIdle.VmRSS > 0 {
@@ -316,11 +317,31 @@ func (c cpuTimes) sub(o cpuTimes) cpuTimes {
 	return cpuTimes{Server: c.Server - o.Server, Agent: c.Agent - o.Agent}
 }
 
-func (c cpuTimes) print(w io.Writer, wall time.Duration, pods int) {
+// print also gives the server's CPU per write request: how many writes a
+// pod costs varies between runs (event recorders drop events when their
+// queue is full, more of them on a slower server), so comparing two
+// servers per pod alone is not fair.
+func (c cpuTimes) print(w io.Writer, wall time.Duration, pods int, reqs []requestRate) {
 	per := func(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) / float64(pods) }
 	fmt.Fprintf(w, "    CPU meanwhile: server %.1f s (%.2f cores, %.2f ms/pod), agent %.1f s (%.2f cores, %.2f ms/pod)\n",
 		c.Server.Seconds(), c.Server.Seconds()/wall.Seconds(), per(c.Server),
 		c.Agent.Seconds(), c.Agent.Seconds()/wall.Seconds(), per(c.Agent))
+	if n := writes(reqs); n > 0 {
+		fmt.Fprintf(w, "    server CPU per write request: %.0f µs (%.0f writes, %.2f per pod)\n",
+			float64(c.Server)/float64(time.Microsecond)/n, n, n/float64(pods))
+	}
+}
+
+// writes counts the requests that change something.
+func writes(reqs []requestRate) float64 {
+	n := 0.0
+	for _, q := range reqs {
+		switch strings.ToLower(q.Verb) {
+		case "create", "update", "patch", "apply", "delete", "deletecollection":
+			n += q.Count
+		}
+	}
+	return n
 }
 
 // saveProfile fetches a pprof profile from the server into file.

@@ -56,13 +56,22 @@ func (o *Object) getLocked() runtime.Object {
 	if o.obj != nil {
 		return o.obj
 	}
-	raw := o.raw
-	if o.dict != nil {
-		var err error
-		if raw, err = o.dict.decompress(o.raw, o.rawLen); err != nil {
-			panic("storage: cold object does not decompress: " + err.Error())
-		}
+	return o.decodeLocked(o.rawLocked())
+}
+
+// rawLocked is the storage encoding, decompressed when compressed.
+func (o *Object) rawLocked() []byte {
+	if o.dict == nil {
+		return o.raw
 	}
+	raw, err := o.dict.decompress(o.raw, o.rawLen)
+	if err != nil {
+		panic("storage: cold object does not decompress: " + err.Error())
+	}
+	return raw
+}
+
+func (o *Object) decodeLocked(raw []byte) runtime.Object {
 	obj, err := o.decode(raw, o.rev)
 	if err != nil {
 		// The bytes were etcd's, which decoded once, or encoded from a
@@ -91,17 +100,11 @@ func (o *Object) stored() (obj runtime.Object, raw []byte, rev int64) {
 	if o.raw == nil {
 		return nil, nil, 0
 	}
+	raw = o.rawLocked()
 	if o.obj != nil {
 		obj = o.obj.DeepCopyObject()
 	} else {
-		obj = o.getLocked() // freshly decoded
-	}
-	raw = o.raw
-	if o.dict != nil {
-		var err error
-		if raw, err = o.dict.decompress(o.raw, o.rawLen); err != nil {
-			panic("storage: cold object does not decompress: " + err.Error())
-		}
+		obj = o.decodeLocked(raw) // freshly decoded
 	}
 	return obj, raw, o.rev
 }
