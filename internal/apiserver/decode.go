@@ -11,6 +11,8 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 
+	kjson "sigs.k8s.io/json"
+
 	"orca/internal/registry"
 )
 
@@ -97,7 +99,7 @@ func (s *Server) decodeBody(w http.ResponseWriter, r *http.Request, res *registr
 	var dec runtime.Decoder
 	switch ct {
 	case mtJSON:
-		dec = s.codecs.strictJSON
+		return s.decodeJSON(w, data, res, policy)
 	case mtYAML, "application/x-yaml", "text/yaml":
 		dec = s.codecs.strictYAML
 	case mtProtobuf:
@@ -115,11 +117,10 @@ func (s *Server) decodeInto(w http.ResponseWriter, dec runtime.Decoder, data []b
 	if err != nil && !runtime.IsStrictDecodingError(err) {
 		return nil, decodeError(err)
 	}
-	if actual != nil && *actual != gvk {
-		if actual.GroupVersion() != gvk.GroupVersion() {
-			return nil, apierrors.NewBadRequest(fmt.Sprintf("the API version in the data (%s) does not match the expected API version (%s)", actual.GroupVersion(), gvk.GroupVersion()))
+	if actual != nil {
+		if err := kindMismatch(*actual, gvk); err != nil {
+			return nil, err
 		}
-		return nil, apierrors.NewBadRequest(fmt.Sprintf("the kind in the data (%s) does not match the expected kind (%s)", actual.Kind, gvk.Kind))
 	}
 	if err != nil { // strict decoding problems: unknown or duplicate fields
 		if serr := strictError(w, err, policy); serr != nil {
@@ -130,6 +131,48 @@ func (s *Server) decodeInto(w http.ResponseWriter, dec runtime.Decoder, data []b
 		return nil, apierrors.NewBadRequest(fmt.Sprintf("body decodes to %T, expected %T", obj, into))
 	}
 	return obj, nil
+}
+
+// decodeJSON decodes a JSON body (or a patch's result) as decodeInto with
+// the strict JSON decoder does, in one pass for typed objects: that
+// decoder reads the whole document twice, first for its apiVersion and
+// kind only; here they are read from the decoded object. Anything out of
+// the ordinary (malformed JSON, unknown or duplicate fields, which is
+// also how a "KIND" key shows, another apiVersion or kind) goes through
+// the decoder, so errors and warnings are exactly its own.
+func (s *Server) decodeJSON(w http.ResponseWriter, data []byte, res *registry.Resource, policy string) (runtime.Object, error) {
+	into := res.New()
+	if _, ok := into.(runtime.Unstructured); !ok {
+		strict, err := kjson.UnmarshalStrict(data, into)
+		gvk := res.GVK()
+		if err == nil && len(strict) == 0 && withDefaults(into.GetObjectKind().GroupVersionKind(), gvk) == gvk {
+			return into, nil
+		}
+	}
+	return s.decodeInto(w, s.codecs.strictJSON, data, res, policy)
+}
+
+// withDefaults fills in what the data left out of its group, version
+// and kind from want, as apimachinery's JSON decoder does.
+func withDefaults(got, want schema.GroupVersionKind) schema.GroupVersionKind {
+	if got.Kind == "" {
+		got.Kind = want.Kind
+	}
+	if got.Version == "" && (got.Group == "" || got.Group == want.Group) {
+		got.Group, got.Version = want.Group, want.Version
+	}
+	return got
+}
+
+// kindMismatch is the 400 for a body of another apiVersion or kind.
+func kindMismatch(actual, gvk schema.GroupVersionKind) error {
+	if actual == gvk {
+		return nil
+	}
+	if actual.GroupVersion() != gvk.GroupVersion() {
+		return apierrors.NewBadRequest(fmt.Sprintf("the API version in the data (%s) does not match the expected API version (%s)", actual.GroupVersion(), gvk.GroupVersion()))
+	}
+	return apierrors.NewBadRequest(fmt.Sprintf("the kind in the data (%s) does not match the expected kind (%s)", actual.Kind, gvk.Kind))
 }
 
 func strictError(w http.ResponseWriter, err error, policy string) error {

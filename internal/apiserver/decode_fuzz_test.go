@@ -4,9 +4,11 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"testing"
 
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
@@ -77,7 +79,10 @@ func FuzzPatch(f *testing.F) {
 	}
 	pts := []types.PatchType{types.JSONPatchType, types.MergePatchType, types.StrategicMergePatchType}
 	f.Fuzz(func(t *testing.T, patch []byte, pt uint8) {
-		cur := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "a", Namespace: "default", Labels: map[string]string{"l": "1"}}, Data: map[string]string{"k": "v"}}
+		cur := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "a", Namespace: "default", Labels: map[string]string{"l": "1"},
+			ManagedFields: []metav1.ManagedFieldsEntry{{Manager: "m", Operation: metav1.ManagedFieldsOperationUpdate, APIVersion: "v1",
+				FieldsType: "FieldsV1", FieldsV1: &metav1.FieldsV1{Raw: []byte(`{"f:data":{"f:k":{}}}`)}}}},
+			Data: map[string]string{"k": "v"}}
 		cur.SetGroupVersionKind(corev1.SchemeGroupVersion.WithKind("ConfigMap"))
 		w := httptest.NewRecorder()
 		typ := pts[int(pt)%len(pts)]
@@ -90,6 +95,36 @@ func FuzzPatch(f *testing.F) {
 		}
 		_, err := s.applyPatch(w, cmRes, typ, cur, patch, "Strict")
 		checkClientError(t, err)
+	})
+}
+
+// decodeJSON answers exactly as the strict JSON decoder it saves a pass
+// of: the same object, or the same error, and the same warnings.
+func FuzzDecodeJSON(f *testing.F) {
+	f.Add([]byte(`{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"a"},"data":{"k":"v"}}`), uint8(0), uint8(0))
+	f.Add([]byte(`{"apiVersion":"apps/v1","kind":"Deployment","spec":{"replicas":2,"x":1}}`), uint8(15), uint8(1))
+	f.Add([]byte(`{"apiVersion":"v1","KIND":"Service","kind":"Pod"}`), uint8(3), uint8(2))
+	f.Add([]byte(`{"kind":"Pod","kind":"Service","spec":{"containers":[{"name":"c","image":"i","resources":{"limits":{"cpu":"1x"}}}]}}`), uint8(3), uint8(0))
+	f.Add([]byte(`{"apiVersion":"apps","metadata":{"name":1}}`), uint8(1), uint8(1))
+	s := decodeOnlyServer()
+	policies := []string{"Strict", "Warn", "Ignore"}
+	f.Fuzz(func(t *testing.T, body []byte, res, policy uint8) {
+		resource := fuzzResources[int(res)%len(fuzzResources)]
+		p := policies[int(policy)%len(policies)]
+		w1, w2 := httptest.NewRecorder(), httptest.NewRecorder()
+		got, err1 := s.decodeJSON(w1, body, resource, p)
+		want, err2 := s.decodeInto(w2, s.codecs.strictJSON, body, resource, p)
+		switch {
+		case err1 != nil || err2 != nil:
+			if err1 == nil || err2 == nil || err1.Error() != err2.Error() {
+				t.Fatalf("errors differ:\none-pass   %v\nserializer %v", err1, err2)
+			}
+		case !equality.Semantic.DeepEqual(got, want):
+			t.Fatalf("objects differ:\none-pass   %#v\nserializer %#v", got, want)
+		}
+		if a, b := w1.Header()["Warning"], w2.Header()["Warning"]; !slices.Equal(a, b) {
+			t.Fatalf("warnings differ: %q vs %q", a, b)
+		}
 	})
 }
 

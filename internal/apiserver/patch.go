@@ -93,7 +93,7 @@ func (s *Server) applyPatch(w http.ResponseWriter, res *registry.Resource, pt ty
 			return nil, apierrors.NewBadRequest(err.Error())
 		}
 	}
-	obj, err := s.decodeInto(w, s.codecs.strictJSON, patched, res, policy)
+	obj, err := s.decodeJSON(w, patched, res, policy)
 	if err != nil {
 		return nil, err
 	}

@@ -100,7 +100,11 @@ func printReqs(w io.Writer, reqs []requestRate, pods int) {
 		if q.Subresource != "" {
 			res += "/" + q.Subresource
 		}
-		fmt.Fprintf(w, " %s %s %.2f;", q.Verb, res, q.Count/float64(pods))
+		fmt.Fprintf(w, " %s %s %.2f", q.Verb, res, q.Count/float64(pods))
+		if q.Errors > 0 {
+			fmt.Fprintf(w, " (%.2f failed)", q.Errors/float64(pods))
+		}
+		fmt.Fprint(w, ";")
 	}
 	fmt.Fprintln(w)
 }
