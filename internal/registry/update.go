@@ -120,7 +120,9 @@ func (r *REST) prepareUpdate(ctx context.Context, ns, name, sub string, obj, cur
 			m.SetGeneration(old.GetGeneration() + 1)
 		}
 	}
-	if r.Fields != nil && !opts.Applied {
+	// A binding records no manager, as upstream's (it writes the pod
+	// straight to storage): nodeName is the scheduler's without an entry.
+	if r.Fields != nil && !opts.Applied && sub != "binding" {
 		// Before validation, as upstream: the managed fields validated are
 		// the recorded ones (a client's [{}] asks to reset them).
 		managed, err := r.Fields.Update(cur, obj, managerName(ctx, opts.FieldManager), sub)

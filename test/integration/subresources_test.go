@@ -233,6 +233,11 @@ func TestPodBinding(t *testing.T) {
 	if !scheduled {
 		t.Fatalf("bound pod has no PodScheduled=True condition: %+v", p.Status.Conditions)
 	}
+	// As upstream, a binding records no manager: the pod's managed fields
+	// are its creator's alone.
+	if len(p.ManagedFields) != 1 || strings.Contains(string(p.ManagedFields[0].FieldsV1.Raw), "nodeName") {
+		t.Fatalf("managed fields after binding: %+v", p.ManagedFields)
+	}
 	if err := bind("node-2"); !apierrors.IsConflict(err) {
 		t.Fatalf("second bind: %v, want 409 Conflict", err)
 	}
