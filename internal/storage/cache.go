@@ -101,8 +101,8 @@ type cacher struct {
 	n        int
 	oldestRV uint64 // events after this revision are all in the ring
 	watchers map[*Watch]struct{}
-	// watcherList is watchers as a list; nil: to be made again.
-	watcherList []*Watch
+	// watcherSet is watchers as dispatch reads them; nil: to be made again.
+	watcherSet *watcherSet
 	// windowBytes is what the ring's compacted versions take.
 	windowBytes int
 	// listed are the objects of the last list, made cold at the next
@@ -294,7 +294,7 @@ func (c *cacher) apply(evs []*clientv3.Event) {
 		batch = append(batch, e)
 		c.advanceLocked(rv)
 	}
-	watchers := c.watcherListLocked()
+	watchers := c.watcherSetLocked()
 	c.mu.Unlock()
 	dispatch(watchers, batch)
 }

@@ -25,36 +25,86 @@ func triggerOf(p Predicate) trigger {
 	return trigger{}
 }
 
-// batchIndex maps, per trigger field, each value to the events of one
-// batch whose current or previous object has it, in batch order. It is
-// built on first use for a field.
-type batchIndex struct {
-	batch   []*event
-	byField map[string]map[string][]*event
+// watcherSet is the watchers as dispatch reads them, shared until they
+// change (dispatch reads it outside the lock; it is never modified): a
+// cache with a thousand watchers applies events far more often than
+// watchers come and go. Watchers with a trigger are found by the field
+// values of each event, so dispatching an event costs the watchers it
+// concerns, not every node's.
+type watcherSet struct {
+	all     []*Watch                       // without a trigger: every event is tested
+	byField map[string]map[string][]*Watch // with one: by its field and value
 }
 
-func (x *batchIndex) events(t trigger) []*event {
-	if x.byField == nil {
-		x.byField = map[string]map[string][]*event{}
+func newWatcherSet(ws []*Watch) *watcherSet {
+	s := &watcherSet{byField: map[string]map[string][]*Watch{}}
+	for _, w := range ws {
+		t := w.trigger
+		if t.field == "" {
+			s.all = append(s.all, w)
+			continue
+		}
+		byValue := s.byField[t.field]
+		if byValue == nil {
+			byValue = map[string][]*Watch{}
+			s.byField[t.field] = byValue
+		}
+		byValue[t.value] = append(byValue[t.value], w)
 	}
-	idx, ok := x.byField[t.field]
-	if !ok {
-		idx = indexBatch(x.batch, t.field)
-		x.byField[t.field] = idx
-	}
-	return idx[t.value]
+	return s
 }
 
-func indexBatch(batch []*event, field string) map[string][]*event {
-	idx := map[string][]*event{}
+// watcherEvents are the events of a batch one watcher's trigger selects.
+type watcherEvents struct {
+	w      *Watch
+	events []*event
+}
+
+// triggered pairs the watchers of byValue with the events of batch whose
+// current or previous object has their value of field, in batch order.
+func triggered(byValue map[string][]*Watch, field string, batch []*event) []watcherEvents {
+	var out []watcherEvents
+	var at map[*Watch]int // once out is long enough for a map to pay
+	find := func(w *Watch) int {
+		if at != nil {
+			if i, ok := at[w]; ok {
+				return i
+			}
+			return -1
+		}
+		for i := range out {
+			if out[i].w == w {
+				return i
+			}
+		}
+		return -1
+	}
+	add := func(value string, e *event) {
+		for _, w := range byValue[value] {
+			i := find(w)
+			if i < 0 {
+				i = len(out)
+				out = append(out, watcherEvents{w: w})
+				if at != nil {
+					at[w] = i
+				} else if len(out) == 16 {
+					at = make(map[*Watch]int, 64)
+					for j := range out {
+						at[out[j].w] = j
+					}
+				}
+			}
+			out[i].events = append(out[i].events, e)
+		}
+	}
 	for _, e := range batch {
 		cur := e.cur.fields.Get(field)
-		idx[cur] = append(idx[cur], e)
+		add(cur, e)
 		if e.prev != nil {
 			if prev := e.prev.fields.Get(field); prev != cur {
-				idx[prev] = append(idx[prev], e)
+				add(prev, e)
 			}
 		}
 	}
-	return idx
+	return out
 }

@@ -87,7 +87,7 @@ func (w *Watch) Stop() {
 func (w *Watch) stopLocked() {
 	w.once.Do(func() {
 		delete(w.c.watchers, w)
-		w.c.watcherList = nil
+		w.c.watcherSet = nil
 		close(w.done)
 	})
 }
@@ -158,7 +158,7 @@ func (s *Store) Watch(ctx context.Context, prefix string, opts ListOptions) (*Wa
 		w.InitialRV = c.rv
 	}
 	c.watchers[w] = struct{}{}
-	c.watcherList = nil
+	c.watcherSet = nil
 	return w, nil
 }
 
@@ -185,18 +185,16 @@ func (w *Watch) selects(e *entry) bool {
 	return hasPrefix(e.key, w.prefix) && w.pred.matches(&e.labels, &e.fields)
 }
 
-// watcherListLocked is the watchers as a list, shared until they change
-// (dispatch reads it outside the lock; it is never modified): a cache
-// with a thousand watchers applies events far more often than watchers
-// come and go.
-func (c *cacher) watcherListLocked() []*Watch {
-	if c.watcherList == nil {
-		c.watcherList = make([]*Watch, 0, len(c.watchers))
+// watcherSetLocked is the watchers as dispatch reads them (watcherSet).
+func (c *cacher) watcherSetLocked() *watcherSet {
+	if c.watcherSet == nil {
+		ws := make([]*Watch, 0, len(c.watchers))
 		for w := range c.watchers {
-			c.watcherList = append(c.watcherList, w)
+			ws = append(ws, w)
 		}
+		c.watcherSet = newWatcherSet(ws)
 	}
-	return c.watcherList
+	return c.watcherSet
 }
 
 func (c *cacher) stopAllLocked() {
@@ -208,18 +206,13 @@ func (c *cacher) stopAllLocked() {
 // dispatch hands a batch of events to the watchers registered when the
 // batch entered the ring. It never blocks: a watcher whose backlog grows
 // past maxBacklog is stopped.
-func dispatch(ws []*Watch, batch []*event) {
+func dispatch(ws *watcherSet, batch []*event) {
 	if len(batch) == 0 {
 		return
 	}
 	var mine []WatchEvent
-	idx := batchIndex{batch: batch}
-	for _, w := range ws {
+	send := func(w *Watch, events []*event) {
 		mine = mine[:0]
-		events := batch
-		if w.trigger.field != "" {
-			events = idx.events(w.trigger)
-		}
 		for _, e := range events {
 			if we, ok := w.convert(e); ok {
 				mine = append(mine, we)
@@ -227,6 +220,14 @@ func dispatch(ws []*Watch, batch []*event) {
 		}
 		if len(mine) > 0 && !w.push(mine...) {
 			w.Stop()
+		}
+	}
+	for _, w := range ws.all {
+		send(w, batch)
+	}
+	for field, byValue := range ws.byField {
+		for _, t := range triggered(byValue, field, batch) {
+			send(t.w, t.events)
 		}
 	}
 }
