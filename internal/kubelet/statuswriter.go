@@ -8,6 +8,7 @@ import (
 	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/util/strategicpatch"
 )
@@ -55,26 +56,23 @@ func (k *Kubelet) writeStatus(ctx context.Context, w *podWorker, pod *v1.Pod, st
 }
 
 // statusPatch is the strategic merge patch from status base to st, with
-// the pod's UID as a precondition.
+// the pod's UID as a precondition. The two statuses are compared as maps
+// (the JSON each would have, without the round trip through JSON text).
 func statusPatch(uid types.UID, base, st v1.PodStatus) ([]byte, error) {
-	oldJSON, err := json.Marshal(v1.Pod{Status: base})
+	from, err := runtime.DefaultUnstructuredConverter.ToUnstructured(&v1.Pod{Status: base})
 	if err != nil {
 		return nil, err
 	}
-	newJSON, err := json.Marshal(v1.Pod{Status: st})
+	to, err := runtime.DefaultUnstructuredConverter.ToUnstructured(&v1.Pod{Status: st})
 	if err != nil {
 		return nil, err
 	}
-	diff, err := strategicpatch.CreateTwoWayMergePatch(oldJSON, newJSON, v1.Pod{})
+	diff, err := strategicpatch.CreateTwoWayMergeMapPatch(from, to, v1.Pod{})
 	if err != nil {
 		return nil, err
 	}
-	var m map[string]any
-	if err := json.Unmarshal(diff, &m); err != nil {
-		return nil, err
-	}
-	m["metadata"] = map[string]any{"uid": uid}
-	return json.Marshal(m)
+	diff["metadata"] = map[string]any{"uid": uid}
+	return json.Marshal(diff)
 }
 
 // truncateTimes rounds the status's times down to the second, as the API
