@@ -483,12 +483,7 @@ func TestUpdatesFromStaleCache(t *testing.T) {
 // Updates of one object back to back: the worst case for the cache's first
 // guess, which may not have seen the previous write yet.
 func BenchmarkUpdateSameObject(b *testing.B) {
-	storeSeq++
-	s := newConfigMapStore(fmt.Sprintf("/registry/bench%d/configmaps/", storeSeq), CacheOptions{})
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	go s.Run(ctx)
-	<-s.Ready()
+	ctx, s := benchStore(b)
 	key := Key(s.Prefix, "ns", "a")
 	if _, err := s.Create(ctx, key, cm("ns", "a", nil), 0); err != nil {
 		b.Fatal(err)
@@ -496,15 +491,7 @@ func BenchmarkUpdateSameObject(b *testing.B) {
 	attempts := 0
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := s.Update(ctx, key, func(cur runtime.Object) (runtime.Object, error) {
-			attempts++
-			c := cur.(*corev1.ConfigMap)
-			n, _ := strconv.Atoi(c.Data["n"])
-			c.Data["n"] = strconv.Itoa(n + 1)
-			return c, nil
-		}); err != nil {
-			b.Fatal(err)
-		}
+		attempts += countUp(ctx, b, s, key)
 	}
 	b.ReportMetric(float64(attempts)/float64(b.N), "attempts/op")
 }
@@ -513,12 +500,7 @@ func BenchmarkUpdateSameObject(b *testing.B) {
 // the cache to have it: the usual case (a kubelet's status writes, a
 // controller's), where the first guess saves the etcd read.
 func BenchmarkUpdateManyObjects(b *testing.B) {
-	storeSeq++
-	s := newConfigMapStore(fmt.Sprintf("/registry/bench%d/configmaps/", storeSeq), CacheOptions{})
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	go s.Run(ctx)
-	<-s.Ready()
+	ctx, s := benchStore(b)
 	const objects = 1000
 	keys := make([]string, objects)
 	var last runtime.Object
@@ -535,16 +517,36 @@ func BenchmarkUpdateManyObjects(b *testing.B) {
 	attempts, i := 0, 0
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := s.Update(ctx, keys[i%objects], func(cur runtime.Object) (runtime.Object, error) {
-			attempts++
-			c := cur.(*corev1.ConfigMap)
-			n, _ := strconv.Atoi(c.Data["n"])
-			c.Data["n"] = strconv.Itoa(n + 1)
-			return c, nil
-		}); err != nil {
-			b.Fatal(err)
-		}
+		attempts += countUp(ctx, b, s, keys[i%objects])
 		i++
 	}
 	b.ReportMetric(float64(attempts)/float64(b.N), "attempts/op")
+}
+
+// benchStore is a fresh ConfigMap store with its cache running until the
+// benchmark ends.
+func benchStore(b *testing.B) (context.Context, *Store) {
+	storeSeq++
+	s := newConfigMapStore(fmt.Sprintf("/registry/bench%d/configmaps/", storeSeq), CacheOptions{})
+	ctx, cancel := context.WithCancel(context.Background())
+	b.Cleanup(cancel)
+	go s.Run(ctx)
+	<-s.Ready()
+	return ctx, s
+}
+
+// countUp increments the ConfigMap's data["n"] and returns how many
+// attempts the update took.
+func countUp(ctx context.Context, b *testing.B, s *Store, key string) int {
+	attempts := 0
+	if _, err := s.Update(ctx, key, func(cur runtime.Object) (runtime.Object, error) {
+		attempts++
+		c := cur.(*corev1.ConfigMap)
+		n, _ := strconv.Atoi(c.Data["n"])
+		c.Data["n"] = strconv.Itoa(n + 1)
+		return c, nil
+	}); err != nil {
+		b.Fatal(err)
+	}
+	return attempts
 }
