@@ -59,7 +59,7 @@ func (r IngressReport) Print(w io.Writer) {
 // Ingress measures requests per second to a local backend directly and
 // through the ingress handler (routing by host and path, round-robin
 // endpoint pick, X-Forwarded headers, kept-alive backend connections),
-// with the same clients, and through a bare TCP relay for the ceiling.
+// with the same clients, and through a bare TCP relay for comparison.
 // Everything shares the machine's cores, as the ingress and a pod would on
 // a node.
 func Ingress(ctx context.Context, o IngressOptions) (*IngressReport, error) {

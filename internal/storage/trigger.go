@@ -54,57 +54,19 @@ func newWatcherSet(ws []*Watch) *watcherSet {
 	return s
 }
 
-// watcherEvents are the events of a batch one watcher's trigger selects.
-type watcherEvents struct {
-	w      *Watch
-	events []*event
-}
-
-// triggered pairs the watchers of byValue with the events of batch whose
-// current or previous object has their value of field, in batch order.
-func triggered(byValue map[string][]*Watch, field string, batch []*event) []watcherEvents {
-	var out []watcherEvents
-	var at map[*Watch]int // once out is long enough for a map to pay
-	find := func(w *Watch) int {
-		if at != nil {
-			if i, ok := at[w]; ok {
-				return i
-			}
-			return -1
-		}
-		for i := range out {
-			if out[i].w == w {
-				return i
-			}
-		}
-		return -1
-	}
-	add := func(value string, e *event) {
-		for _, w := range byValue[value] {
-			i := find(w)
-			if i < 0 {
-				i = len(out)
-				out = append(out, watcherEvents{w: w})
-				if at != nil {
-					at[w] = i
-				} else if len(out) == 16 {
-					at = make(map[*Watch]int, 64)
-					for j := range out {
-						at[out[j].w] = j
-					}
-				}
-			}
-			out[i].events = append(out[i].events, e)
-		}
-	}
+// indexBatch maps each value of field that the current or previous
+// object of an event in batch has to those events, in batch order. A
+// watcher has one trigger value, so its events are those of its value.
+func indexBatch(batch []*event, field string) map[string][]*event {
+	idx := map[string][]*event{}
 	for _, e := range batch {
 		cur := e.cur.fields.Get(field)
-		add(cur, e)
+		idx[cur] = append(idx[cur], e)
 		if e.prev != nil {
 			if prev := e.prev.fields.Get(field); prev != cur {
-				add(prev, e)
+				idx[prev] = append(idx[prev], e)
 			}
 		}
 	}
-	return out
+	return idx
 }

@@ -15,7 +15,7 @@ import (
 // event against every watcher delivers, for random batches of pods moving
 // between nodes (binding, rebinding, deletes) and selectors with and
 // without an exact spec.nodeName; on few nodes, and on many with large
-// batches (a batch then concerns enough watchers to be mapped).
+// batches.
 func TestTriggeredDispatchEqualsFullDispatch(t *testing.T) {
 	nodes := []string{"", "a", "b", "c"}
 	selectors := []string{"spec.nodeName=a", "spec.nodeName=", "spec.nodeName==b", "spec.nodeName!=a",

@@ -226,8 +226,10 @@ func dispatch(ws *watcherSet, batch []*event) {
 		send(w, batch)
 	}
 	for field, byValue := range ws.byField {
-		for _, t := range triggered(byValue, field, batch) {
-			send(t.w, t.events)
+		for value, events := range indexBatch(batch, field) {
+			for _, w := range byValue[value] {
+				send(w, events)
+			}
 		}
 	}
 }
