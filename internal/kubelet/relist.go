@@ -2,6 +2,7 @@ package kubelet
 
 import (
 	"context"
+	"slices"
 
 	"k8s.io/apimachinery/pkg/types"
 )
@@ -10,11 +11,13 @@ import (
 // wakes the workers of pods whose containers or sandboxes changed state,
 // including pods the API no longer has (orphans to clean up).
 func (k *Kubelet) runRelist(ctx context.Context) {
-	seen := map[string]relistEntry{}
+	var r relister
 	t := k.clock.NewTicker(k.cfg.RelistPeriod)
 	defer t.Stop()
 	for {
-		seen = k.relist(ctx, seen)
+		for _, uid := range r.relist(ctx, k) {
+			k.runtimeChanged(uid)
+		}
 		select {
 		case <-ctx.Done():
 			return
@@ -28,39 +31,55 @@ type relistEntry struct {
 	state int32
 }
 
-func (k *Kubelet) relist(ctx context.Context, prev map[string]relistEntry) map[string]relistEntry {
-	cur := make(map[string]relistEntry, len(prev))
+// relister remembers the runtime's containers and sandboxes between two
+// relists. It keeps two maps and swaps them, so a relist (every second on
+// every node) allocates no new ones.
+type relister struct {
+	seen, spare map[string]relistEntry
+	changed     []types.UID
+}
+
+// relist returns the pods whose containers or sandboxes appeared,
+// disappeared or changed state since the last relist. After a failed
+// listing it reports nothing and keeps what it had seen.
+func (r *relister) relist(ctx context.Context, k *Kubelet) []types.UID {
 	cs, err := k.rt.ListContainers(ctx, nil)
 	if err != nil {
-		return prev
+		return nil
 	}
 	sbs, err := k.rt.ListPodSandbox(ctx, nil)
 	if err != nil {
-		return prev
+		return nil
 	}
+	if r.seen == nil {
+		r.seen, r.spare = map[string]relistEntry{}, map[string]relistEntry{}
+	}
+	cur := r.spare
+	clear(cur)
 	for _, c := range cs {
 		cur[c.Id] = relistEntry{types.UID(c.Labels[labelPodUID]), int32(c.State)}
 	}
 	for _, sb := range sbs {
 		cur[sb.Id] = relistEntry{types.UID(sb.Labels[labelPodUID]), int32(sb.State) + 100}
 	}
-	changed := map[types.UID]bool{}
+	r.changed = r.changed[:0]
 	for id, e := range cur {
-		if p, ok := prev[id]; !ok || p.state != e.state {
-			changed[e.uid] = true
+		if p, ok := r.seen[id]; !ok || p.state != e.state {
+			r.changed = append(r.changed, e.uid)
 		}
 	}
-	for id, e := range prev {
+	for id, e := range r.seen {
 		if _, ok := cur[id]; !ok {
-			changed[e.uid] = true
+			r.changed = append(r.changed, e.uid)
 		}
 	}
-	for uid := range changed {
-		if uid != "" {
-			k.runtimeChanged(uid)
-		}
+	r.seen, r.spare = cur, r.seen
+	slices.Sort(r.changed)
+	r.changed = slices.Compact(r.changed)
+	if len(r.changed) > 0 && r.changed[0] == "" {
+		r.changed = r.changed[1:] // not a pod's (no pod UID label)
 	}
-	return cur
+	return r.changed
 }
 
 // runtimeChanged wakes a pod's worker; a pod unknown to the API (after the
