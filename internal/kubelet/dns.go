@@ -4,7 +4,10 @@ import (
 	"bufio"
 	"bytes"
 	"os"
+	"slices"
 	"strings"
+	"sync"
+	"time"
 
 	v1 "k8s.io/api/core/v1"
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
@@ -62,10 +65,44 @@ func (k *Kubelet) dnsConfig(pod *v1.Pod) (*runtimeapi.DNSConfig, error) {
 	return cfg, nil
 }
 
-// hostDNS reads the node's resolv.conf.
-func (k *Kubelet) hostDNS() *runtimeapi.DNSConfig {
+// hostDNS is the node's resolv.conf.
+func (k *Kubelet) hostDNS() *runtimeapi.DNSConfig { return k.resolv.get(k.cfg.ResolvConf) }
+
+// hostResolver keeps the parsed resolv.conf and reads the file again only
+// when its size or modification time changed: every new sandbox asks, and
+// a stat is one system call where reading the file is four.
+type hostResolver struct {
+	mu   sync.Mutex
+	path string
+	mod  time.Time
+	size int64
+	cfg  *runtimeapi.DNSConfig
+}
+
+// get returns a copy the caller may append to.
+func (h *hostResolver) get(path string) *runtimeapi.DNSConfig {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	fi, err := os.Stat(path)
+	if err != nil {
+		h.cfg = nil
+		return &runtimeapi.DNSConfig{}
+	}
+	if h.cfg == nil || h.path != path || !fi.ModTime().Equal(h.mod) || fi.Size() != h.size {
+		h.cfg, h.path, h.mod, h.size = parseResolvConf(path), path, fi.ModTime(), fi.Size()
+	}
+	return &runtimeapi.DNSConfig{
+		Servers:  slices.Clone(h.cfg.Servers),
+		Searches: slices.Clone(h.cfg.Searches),
+		Options:  slices.Clone(h.cfg.Options),
+	}
+}
+
+// parseResolvConf reads nameservers, the search list and options; a file
+// that cannot be read yields an empty configuration.
+func parseResolvConf(path string) *runtimeapi.DNSConfig {
 	cfg := &runtimeapi.DNSConfig{}
-	data, err := os.ReadFile(k.cfg.ResolvConf)
+	data, err := os.ReadFile(path)
 	if err != nil {
 		return cfg
 	}

@@ -109,6 +109,7 @@ func (c *Config) defaults() {
 // Kubelet runs one node's pods.
 type Kubelet struct {
 	cfg       Config
+	resolv    hostResolver // the node's resolv.conf, parsed
 	client    kubernetes.Interface
 	rt        cri.Runtime
 	log       *slog.Logger
