@@ -31,7 +31,7 @@ step "end-to-end tests (built binary, stock kubectl)"
 go test -count=1 -timeout 20m ./test/e2e/
 
 step "fuzz ($FUZZTIME each)"
-for f in FuzzDecodeBody FuzzDecodeJSON FuzzPatch FuzzRequestInfoAndAccept; do
+for f in FuzzDecodeBody FuzzDecodeJSON FuzzPatch FuzzStatusPatch FuzzRequestInfoAndAccept; do
 	go test -run '^$' -fuzz "^$f\$" -fuzztime "$FUZZTIME" ./internal/apiserver/
 done
 for f in $(grep -ho 'func Fuzz[A-Za-z]*' internal/registry/*_test.go 2>/dev/null | sed 's/func //'); do

@@ -52,7 +52,7 @@ func (s *Server) handlePatch(w http.ResponseWriter, r *http.Request, sv *served,
 		}
 	}
 	out, _, err := sv.rest.Update(r.Context(), ns, name, sub, func(_ context.Context, cur runtime.Object) (runtime.Object, error) {
-		return s.applyPatch(w, sv.res, pt, cur, patch, policy)
+		return s.applyPatch(w, sv.res, pt, narrowToStatus(cur, sub, pt, patch), patch, policy)
 	}, opts)
 	if err != nil {
 		s.writeError(w, r, err)
@@ -89,7 +89,7 @@ func (s *Server) applyPatch(w http.ResponseWriter, res *registry.Resource, pt ty
 			return nil, apierrors.NewBadRequest(err.Error())
 		}
 	case types.StrategicMergePatchType:
-		if patched, err = strategicpatch.StrategicMergePatch(curJSON, patch, res.New()); err != nil {
+		if patched, err = strategicMergePatch(curJSON, patch, res.New()); err != nil {
 			return nil, apierrors.NewBadRequest(err.Error())
 		}
 	}
@@ -101,6 +101,19 @@ func (s *Server) applyPatch(w http.ResponseWriter, res *registry.Resource, pt ty
 		setManagedFields(obj, slices.Clone(aside))
 	}
 	return obj, nil
+}
+
+// strategicMergePatch applies a strategic merge patch. Some malformed
+// patches make apimachinery's implementation panic (a $setElementOrder
+// list of objects for a list without a merge key compares two maps); they
+// are the client's error, not the server's.
+func strategicMergePatch(cur, patch []byte, schema runtime.Object) (out []byte, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			out, err = nil, fmt.Errorf("invalid strategic merge patch: %v", r)
+		}
+	}()
+	return strategicpatch.StrategicMergePatch(cur, patch, schema)
 }
 
 // setAsideManagedFields takes the managed fields off a typed object before
