@@ -15,6 +15,10 @@ type Snapshot struct {
 	havePodsWithRequiredAnti []*NodeInfo
 	namespaceLabels          map[string]labels.Set
 	listsStale               bool
+	// largestImage is, per image name, the largest size a node reports:
+	// a bound on every node's image sizes. Replace only raises it, so it
+	// may stay above the truth until the next rebuild, never below.
+	largestImage map[string]int64
 }
 
 // NewSnapshot builds a snapshot from nodes and the pods bound to them.
@@ -40,9 +44,11 @@ func NewSnapshot(pods []*v1.Pod, nodes []*v1.Node, nsLabels map[string]map[strin
 
 // NewSnapshotFromNodeInfos wraps prepared NodeInfos (e.g. from a cache).
 func NewSnapshotFromNodeInfos(infos []*NodeInfo, nsLabels map[string]map[string]string) *Snapshot {
-	s := &Snapshot{nodes: infos, byName: make(map[string]*NodeInfo, len(infos)), namespaceLabels: map[string]labels.Set{}}
+	s := &Snapshot{nodes: infos, byName: make(map[string]*NodeInfo, len(infos)), namespaceLabels: map[string]labels.Set{},
+		largestImage: map[string]int64{}}
 	for _, ni := range infos {
 		s.byName[ni.NodeName()] = ni
+		s.raiseImageSizes(ni)
 		if len(ni.PodsWithAffinity) > 0 {
 			s.havePodsWithAffinity = append(s.havePodsWithAffinity, ni)
 		}
@@ -75,6 +81,18 @@ func setImageStates(infos []*NodeInfo) {
 		}
 	}
 }
+
+func (s *Snapshot) raiseImageSizes(ni *NodeInfo) {
+	for name, st := range ni.ImageStates {
+		if st.Size > s.largestImage[name] {
+			s.largestImage[name] = st.Size
+		}
+	}
+}
+
+// LargestImage bounds the size of image name on every node: no node
+// reports it larger (0 when no node has it).
+func (s *Snapshot) LargestImage(name string) int64 { return s.largestImage[name] }
 
 // List returns all nodes in snapshot order.
 func (s *Snapshot) List() []*NodeInfo { return s.nodes }
@@ -110,6 +128,7 @@ func (s *Snapshot) Replace(i int, ni *NodeInfo) {
 	old := s.nodes[i]
 	s.nodes[i] = ni
 	s.byName[ni.NodeName()] = ni
+	s.raiseImageSizes(ni)
 	if len(old.PodsWithAffinity)+len(ni.PodsWithAffinity)+len(old.PodsWithRequiredAntiAffinity)+len(ni.PodsWithRequiredAntiAffinity) > 0 {
 		s.listsStale = true
 	}

@@ -26,8 +26,20 @@ const (
 func (ImageLocality) Name() string { return ImageLocalityName }
 
 // Score needs the cluster size for the spread factor; NodeInfo image
-// states carry NumNodes, and the total comes from PreScore.
-func (ImageLocality) PreScore(_ context.Context, cs *fw.CycleState, _ *v1.Pod, _ []*fw.NodeInfo, snap *fw.Snapshot) *fw.Status {
+// states carry NumNodes, and the total comes from PreScore. When even the
+// largest copy of every image the pod needs, on every node, would score 0
+// (images smaller than minImageThreshold, like pause or busybox), every
+// node scores 0 and Score is skipped: the spread factor is at most 1.
+func (ImageLocality) PreScore(_ context.Context, cs *fw.CycleState, pod *v1.Pod, _ []*fw.NodeInfo, snap *fw.Snapshot) *fw.Status {
+	var bound int64
+	for _, list := range [][]v1.Container{pod.Spec.InitContainers, pod.Spec.Containers} {
+		for i := range list {
+			bound += snap.LargestImage(normalizedImageName(list[i].Image))
+		}
+	}
+	if imageScore(bound, len(pod.Spec.InitContainers)+len(pod.Spec.Containers)) == 0 {
+		return fw.NewStatus(fw.Skip)
+	}
 	cs.Write(imageLocalityKey, clusterSize(snap.NumNodes()))
 	return nil
 }
