@@ -20,9 +20,12 @@ func isPublic(path string) bool {
 	return false
 }
 
-// authenticate finds the user from a verified client certificate:
-// CN is the name, O the groups.
+// authenticate finds the user of an in-process request (inProcess), or
+// from a verified client certificate: CN is the name, O the groups.
 func authenticate(r *http.Request) *auth.User {
+	if u := inProcessUser(r); u != nil {
+		return u
+	}
 	if r.TLS == nil || len(r.TLS.VerifiedChains) == 0 || len(r.TLS.VerifiedChains[0]) == 0 {
 		return nil
 	}

@@ -2,7 +2,6 @@ package apiserver
 
 import (
 	"crypto/tls"
-	"strconv"
 
 	"crypto/x509"
 	"fmt"
@@ -40,7 +39,7 @@ func (s *Server) setupTLS(serviceIP net.IP) error {
 		return fmt.Errorf("serving certificate: %w", err)
 	}
 	// Clients are verified against the cluster CA (which signs orca's own
-	// admin and loopback certificates) and, if given, the user's client CA.
+	// admin certificate) and, if given, the user's client CA.
 	pool := x509.NewCertPool()
 	pool.AddCert(ca.Cert)
 	if c.ClientCAFile != "" {
@@ -62,15 +61,13 @@ func (s *Server) setupTLS(serviceIP net.IP) error {
 		MinVersion:   tls.VersionTLS12,
 		NextProtos:   []string{"h2", "http/1.1"},
 	}
+	s.setupLoopback()
 	return s.writeAdminKubeconfig(ca, ca)
 }
 
 // writeAdminKubeconfig issues the admin client certificate (system:masters)
 // and writes the kubeconfig that `orca kubectl` uses.
 func (s *Server) writeAdminKubeconfig(serverCA, clientCA *pki.CA) error {
-	if err := s.setupLoopback(serverCA, clientCA); err != nil {
-		return err
-	}
 	c := s.cfg
 	certPEM, keyPEM, err := clientCA.EnsureClientCert(filepath.Join(c.CertDir, "admin.crt"), filepath.Join(c.CertDir, "admin.key"), "system:admin", []string{auth.SystemMasters})
 	if err != nil {
@@ -87,26 +84,13 @@ func (s *Server) writeAdminKubeconfig(serverCA, clientCA *pki.CA) error {
 }
 
 // LoopbackConfig is a client configuration for orca's own components in
-// this process (controllers), authenticated as system:apiserver.
+// this process (scheduler, controllers, `orca up`'s agent), authenticated
+// as system:apiserver. Its requests go straight to the handler
+// (inProcess); Host names the server for messages only.
 func (s *Server) LoopbackConfig() *rest.Config { return rest.CopyConfig(s.loopback) }
 
-func (s *Server) setupLoopback(serverCA, clientCA *pki.CA) error {
-	c := s.cfg
-	certPEM, keyPEM, err := clientCA.EnsureClientCert(filepath.Join(c.CertDir, "loopback.crt"), filepath.Join(c.CertDir, "loopback.key"), "system:apiserver", []string{auth.SystemMasters})
-	if err != nil {
-		return err
-	}
-	host := "127.0.0.1"
-	if !c.BindAddress.IsUnspecified() {
-		host = c.BindAddress.String()
-	}
-	tlsCfg := rest.TLSClientConfig{CertData: certPEM, KeyData: keyPEM, CAData: serverCA.CertPEM}
-	if c.TLSCertFile != "" {
-		// A user-provided serving certificate need not name the loopback
-		// address, and its CA is not ours to know: the hop never leaves the host.
-		tlsCfg = rest.TLSClientConfig{CertData: certPEM, KeyData: keyPEM, Insecure: true}
-	}
-	s.loopback = &rest.Config{Host: "https://" + net.JoinHostPort(host, strconv.Itoa(s.Port())), TLSClientConfig: tlsCfg}
+func (s *Server) setupLoopback() {
+	user := &auth.User{Name: "system:apiserver", Groups: []string{auth.SystemMasters, auth.AllAuthenticated}}
+	s.loopback = &rest.Config{Host: s.URL(), Transport: &inProcess{handler: s.Handler(), user: user}}
 	s.loopback.ContentType = "application/vnd.kubernetes.protobuf"
-	return nil
 }
