@@ -116,7 +116,7 @@ func (a *agentFlags) finish() error {
 func agentCmd() *cobra.Command {
 	var a agentFlags
 	var creds credentials
-	var logLevel, dataDir, cpuProfile string
+	var logLevel, dataDir, cpuProfile, heapProfile string
 	cmd := &cobra.Command{
 		Use:   "agent",
 		Short: "Run a node: the kubelet on containerd, joined to an orca server",
@@ -144,7 +144,11 @@ With --simulate N it runs N virtual nodes on the simulated runtime instead.`,
 				return err
 			}
 			defer stopProfile()
-			return agent.Run(ctx, a.cfg)
+			err = agent.Run(ctx, a.cfg)
+			if herr := writeHeapProfile(heapProfile); herr != nil && err == nil {
+				err = herr
+			}
+			return err
 		},
 	}
 	f := cmd.Flags()
@@ -152,6 +156,7 @@ With --simulate N it runs N virtual nodes on the simulated runtime instead.`,
 	creds.add(f)
 	f.StringVar(&logLevel, "log-level", "info", "debug, info, warn or error")
 	f.StringVar(&cpuProfile, "cpu-profile", "", "write a CPU profile to this file until exit")
+	f.StringVar(&heapProfile, "heap-profile", "", "write a heap profile (in use, and allocated since start) to this file at exit")
 	a.add(f, "/var/lib/orca")
 	// `orca up` takes these two from its server flags of the same names.
 	f.StringVar(&a.cfg.ServiceCIDR, "service-cluster-ip-range", network.DefaultServiceCIDR, "the server's Service CIDR (for the Service proxy and the default --cluster-dns)")

@@ -30,7 +30,8 @@ type ControllersOptions struct {
 	// creation phase (server-create.cpu.pprof), its heap profile once
 	// every replica is available (server-created.heap.pprof) and after the
 	// rollout (server-rolled.heap.pprof), and the
-	// agent's CPU profile of the whole run (agent.cpu.pprof).
+	// agent's CPU and heap profiles of the whole run (agent.cpu.pprof,
+	// agent.heap.pprof).
 	ProfileDir string
 	// ServerArgs are extra flags for `orca server` (e.g. --memory-limit).
 	ServerArgs []string
@@ -133,7 +134,7 @@ func Controllers(ctx context.Context, o ControllersOptions) (rep *ControllersRep
 		if err := os.MkdirAll(o.ProfileDir, 0o755); err != nil {
 			return rep, err
 		}
-		agentArgs = []string{"--cpu-profile", filepath.Join(o.ProfileDir, "agent.cpu.pprof")}
+		agentArgs = []string{"--cpu-profile", filepath.Join(o.ProfileDir, "agent.cpu.pprof"), "--heap-profile", filepath.Join(o.ProfileDir, "agent.heap.pprof")}
 	}
 	c, err := startSimCluster(ctx, o.Binary, tmp, o.Nodes, progress, o.ServerArgs, agentArgs)
 	if err != nil {
