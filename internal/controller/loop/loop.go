@@ -37,6 +37,7 @@ type Loop struct {
 	synced  []cache.InformerSynced
 	queue   workqueue.TypedRateLimitingInterface[string]
 	log     *slog.Logger
+	pace    *pacer
 }
 
 // New makes a loop named name (used in logs and metrics) that runs
@@ -77,6 +78,17 @@ func (l *Loop) Handle(hs *informerset.Handlers, inf cache.SharedIndexInformer, h
 // feeds several loops). Call before Run.
 func (l *Loop) WaitFor(synced ...cache.InformerSynced) {
 	l.synced = append(l.synced, synced...)
+}
+
+// Pace keeps an expensive key from being reconciled back to back: after
+// a reconcile that took d, the key is not reconciled again until factor·d
+// (at most max) has passed since it ended, and the events that arrive
+// meanwhile are handled together by that next reconcile. A ReplicaSet of
+// 10,000 pods walks them all in each reconcile while they change hundreds
+// of times a second. Keys reconciled in under a millisecond are not held
+// back. Call before Run.
+func (l *Loop) Pace(factor int, max time.Duration) {
+	l.pace = &pacer{factor: factor, max: max, next: map[string]time.Time{}}
 }
 
 // Add queues key now.
@@ -134,7 +146,13 @@ func (l *Loop) next(ctx context.Context) bool {
 		return false
 	}
 	defer l.queue.Done(key)
+	start := time.Now()
+	if wait := l.pace.wait(key, start); wait > 0 {
+		l.queue.AddAfter(key, wait)
+		return true
+	}
 	after, err := l.r.Reconcile(ctx, key)
+	l.pace.done(key, start, time.Now())
 	switch {
 	case err != nil:
 		if ctx.Err() == nil {
