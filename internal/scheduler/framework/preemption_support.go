@@ -1,6 +1,9 @@
 package framework
 
-import "context"
+import (
+	"context"
+	"maps"
+)
 
 // Helpers for the preemption package (internal/scheduler/preemption), which
 // runs what-if cycles over modified copies of a snapshot.
@@ -18,6 +21,7 @@ func (s *Snapshot) ShallowCopy() *Snapshot {
 		havePodsWithRequiredAnti: append([]*NodeInfo(nil), s.havePodsWithRequiredAnti...),
 		namespaceLabels:          s.namespaceLabels,
 		listsStale:               s.listsStale,
+		largestImage:             maps.Clone(s.largestImage),
 	}
 	for k, v := range s.byName {
 		c.byName[k] = v
