@@ -2,13 +2,13 @@ package apiserver
 
 import (
 	"crypto/tls"
-
 	"crypto/x509"
 	"fmt"
-	"k8s.io/client-go/rest"
 	"net"
 	"os"
 	"path/filepath"
+
+	"k8s.io/client-go/rest"
 
 	"orca/internal/auth"
 	"orca/internal/auth/pki"
