@@ -1,8 +1,9 @@
 package kubelet
 
 import (
+	"cmp"
 	"fmt"
-	"sort"
+	"slices"
 	"strings"
 	"time"
 
@@ -240,13 +241,13 @@ func conditions(in statusInput, st v1.PodStatus, initDone bool) []v1.PodConditio
 	pod := in.pod
 	sb := in.rp.sandbox()
 	sandboxReady := sb != nil && sb.State == runtimeapi.PodSandboxState_SANDBOX_READY
-	own := map[v1.PodConditionType]v1.PodCondition{
-		v1.PodReadyToStartContainers: boolCond(v1.PodReadyToStartContainers, sandboxReady, "", ""),
-	}
+	// The kubelet's own conditions, in the order they are added below.
+	var own [4]v1.PodCondition
+	own[0] = boolCond(v1.PodReadyToStartContainers, sandboxReady, "", "")
 	if initDone {
-		own[v1.PodInitialized] = boolCond(v1.PodInitialized, true, "", "")
+		own[1] = boolCond(v1.PodInitialized, true, "", "")
 	} else {
-		own[v1.PodInitialized] = boolCond(v1.PodInitialized, false, "ContainersNotInitialized",
+		own[1] = boolCond(v1.PodInitialized, false, "ContainersNotInitialized",
 			fmt.Sprintf("containers with incomplete status: %s", names(unfinishedInit(pod, st))))
 	}
 	var notReady []string
@@ -262,37 +263,36 @@ func conditions(in statusInput, st v1.PodStatus, initDone bool) []v1.PodConditio
 	}
 	switch {
 	case isTerminal(st.Phase):
-		own[v1.ContainersReady] = boolCond(v1.ContainersReady, false, "PodCompleted", "")
-		own[v1.PodReady] = boolCond(v1.PodReady, false, "PodCompleted", "")
+		own[2] = boolCond(v1.PodReady, false, "PodCompleted", "")
+		own[3] = boolCond(v1.ContainersReady, false, "PodCompleted", "")
 	case len(notReady) > 0:
 		msg := "containers with unready status: " + names(notReady)
-		own[v1.ContainersReady] = boolCond(v1.ContainersReady, false, "ContainersNotReady", msg)
-		own[v1.PodReady] = boolCond(v1.PodReady, false, "ContainersNotReady", msg)
+		own[2] = boolCond(v1.PodReady, false, "ContainersNotReady", msg)
+		own[3] = boolCond(v1.ContainersReady, false, "ContainersNotReady", msg)
 	default:
-		own[v1.ContainersReady] = boolCond(v1.ContainersReady, true, "", "")
 		ready := boolCond(v1.PodReady, true, "", "")
 		if gates := unmetGates(pod); len(gates) > 0 {
 			ready = boolCond(v1.PodReady, false, "ReadinessGatesNotReady", "corresponding condition of pod readiness gate "+gates+" does not exist.")
 		}
-		own[v1.PodReady] = ready
+		own[2] = ready
+		own[3] = boolCond(v1.ContainersReady, true, "", "")
 	}
-	var out []v1.PodCondition
+	out := make([]v1.PodCondition, 0, len(pod.Status.Conditions)+len(own))
 	for _, c := range pod.Status.Conditions {
-		if _, mine := own[c.Type]; !mine {
+		if !slices.ContainsFunc(own[:], func(o v1.PodCondition) bool { return o.Type == c.Type }) {
 			out = append(out, c)
 		}
 	}
-	for _, t := range []v1.PodConditionType{v1.PodReadyToStartContainers, v1.PodInitialized, v1.PodReady, v1.ContainersReady} {
-		c := own[t]
+	for _, c := range own {
 		c.LastTransitionTime = metav1.NewTime(in.now)
 		for _, o := range pod.Status.Conditions {
-			if o.Type == t && o.Status == c.Status {
+			if o.Type == c.Type && o.Status == c.Status {
 				c.LastTransitionTime = o.LastTransitionTime
 			}
 		}
 		out = append(out, c)
 	}
-	sort.SliceStable(out, func(i, j int) bool { return condOrder(out[i].Type) < condOrder(out[j].Type) })
+	slices.SortStableFunc(out, func(a, b v1.PodCondition) int { return cmp.Compare(condOrder(a.Type), condOrder(b.Type)) })
 	return out
 }
 

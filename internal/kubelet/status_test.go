@@ -1,10 +1,12 @@
 package kubelet
 
 import (
+	"slices"
 	"testing"
 	"time"
 
 	v1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
 func statusFor(pod *v1.Pod, rp *runtimePod, waits map[string]waiting) v1.PodStatus {
@@ -85,5 +87,46 @@ func TestPodStatusKeepsForeignConditions(t *testing.T) {
 		if !seen[want] {
 			t.Errorf("condition %s missing from %v", want, st.Conditions)
 		}
+	}
+}
+
+// The kubelet's conditions replace its earlier ones (no duplicates), come
+// in upstream's order with the others after them, and keep their
+// transition time while their status stays.
+func TestPodStatusConditionsOrderAndTransitions(t *testing.T) {
+	pod := testPod(v1.RestartPolicyAlways, 0, "app")
+	earlier := metav1.NewTime(time.Unix(50, 0))
+	pod.Status.Conditions = []v1.PodCondition{
+		{Type: v1.DisruptionTarget, Status: v1.ConditionTrue},
+		{Type: v1.PodReady, Status: v1.ConditionFalse, LastTransitionTime: earlier},
+		{Type: v1.PodScheduled, Status: v1.ConditionTrue},
+		{Type: v1.PodInitialized, Status: v1.ConditionTrue, LastTransitionTime: earlier},
+	}
+	app := &v1.Container{Name: "app", Image: "img"}
+	st := statusFor(pod, newRP().sandbox(true, 0).running("app", "c1", app).rp, nil)
+	var types []v1.PodConditionType
+	times := map[v1.PodConditionType]int64{}
+	for _, c := range st.Conditions {
+		types = append(types, c.Type)
+		times[c.Type] = c.LastTransitionTime.Unix()
+	}
+	want := []v1.PodConditionType{v1.PodReadyToStartContainers, v1.PodInitialized, v1.PodReady, v1.ContainersReady, v1.PodScheduled, v1.DisruptionTarget}
+	if !slices.Equal(types, want) {
+		t.Fatalf("conditions %v, want %v", types, want)
+	}
+	// Initialized stayed True: its time is kept; Ready turned True: now.
+	if times[v1.PodInitialized] != 50 || times[v1.PodReady] != 100 || times[v1.ContainersReady] != 100 {
+		t.Errorf("transition times %v", times)
+	}
+}
+
+// BenchmarkPodStatus: a running pod's status, computed on every sync.
+func BenchmarkPodStatus(b *testing.B) {
+	pod := testPod(v1.RestartPolicyAlways, 0, "app")
+	pod.Status.Conditions = []v1.PodCondition{{Type: v1.PodScheduled, Status: v1.ConditionTrue}}
+	rp := newRP().sandbox(true, 0).running("app", "c1", &v1.Container{Name: "app", Image: "img"}).rp
+	b.ReportAllocs()
+	for b.Loop() {
+		statusFor(pod, rp, nil)
 	}
 }
