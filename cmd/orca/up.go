@@ -52,7 +52,7 @@ With --simulate N, N virtual nodes join besides it.`,
 // in-process server; a failing agent stops the whole process, since a
 // cluster without its node is not what `orca up` promised.
 func runAgents(ctx context.Context, s *apiserver.Server, cfg agent.Config) {
-	cfg.Rest = s.LoopbackConfig()
+	cfg.Rest, cfg.ClusterCA = s.LoopbackConfig(), s.ClusterCA()
 	cfg.Logger = slog.Default()
 	if n := cfg.Simulate; n > 0 {
 		sim := cfg

@@ -34,6 +34,9 @@ import (
 type Config struct {
 	// Rest reaches the API server (the admin kubeconfig for now).
 	Rest *rest.Config
+	// ClusterCA (PEM) verifies the API server's kubelet client
+	// certificate; empty: the CA of Rest.
+	ClusterCA []byte
 	// DataDir holds containerd's state, pod volumes and logs.
 	DataDir  string
 	NodeName string
@@ -210,7 +213,10 @@ func kubeletServer(cfg Config, rt cri.Runtime, kl *kubelet.Kubelet) (*server.Ser
 		return nil, nil, err
 	}
 	pool := x509.NewCertPool()
-	ca := cfg.Rest.TLSClientConfig.CAData
+	ca := cfg.ClusterCA
+	if len(ca) == 0 {
+		ca = cfg.Rest.TLSClientConfig.CAData
+	}
 	if len(ca) == 0 && cfg.Rest.TLSClientConfig.CAFile != "" {
 		if ca, err = os.ReadFile(cfg.Rest.TLSClientConfig.CAFile); err != nil {
 			return nil, nil, err

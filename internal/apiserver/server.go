@@ -48,6 +48,7 @@ type Server struct {
 	hooks         map[schema.GroupVersionResource]registry.Hooks
 	serviceNet    *net.IPNet
 	loopback      *rest.Config
+	clusterCA     []byte          // PEM of the CA signing client certificates
 	kubelet       *http.Transport // reaches kubelets as kube-apiserver-kubelet-client
 }
 

@@ -61,6 +61,7 @@ func (s *Server) setupTLS(serviceIP net.IP) error {
 		MinVersion:   tls.VersionTLS12,
 		NextProtos:   []string{"h2", "http/1.1"},
 	}
+	s.clusterCA = ca.CertPEM
 	s.setupLoopback()
 	return s.writeAdminKubeconfig(ca, ca)
 }
@@ -88,6 +89,11 @@ func (s *Server) writeAdminKubeconfig(serverCA, clientCA *pki.CA) error {
 // as system:apiserver. Its requests go straight to the handler
 // (inProcess); Host names the server for messages only.
 func (s *Server) LoopbackConfig() *rest.Config { return rest.CopyConfig(s.loopback) }
+
+// ClusterCA is the PEM of the CA that signs orca's client certificates,
+// the API server's kubelet client certificate among them: an agent in
+// this process verifies the server's requests with it.
+func (s *Server) ClusterCA() []byte { return s.clusterCA }
 
 func (s *Server) setupLoopback() {
 	user := &auth.User{Name: "system:apiserver", Groups: []string{auth.SystemMasters, auth.AllAuthenticated}}
