@@ -51,8 +51,12 @@ func (s *Server) handlePatch(w http.ResponseWriter, r *http.Request, sv *served,
 			return
 		}
 	}
+	narrow := onlyStatusPatch(sub, pt, patch)
 	out, _, err := sv.rest.Update(r.Context(), ns, name, sub, func(_ context.Context, cur runtime.Object) (runtime.Object, error) {
-		return s.applyPatch(w, sv.res, pt, narrowToStatus(cur, sub, pt, patch), patch, policy)
+		if narrow {
+			cur = statusPart(cur)
+		}
+		return s.applyPatch(w, sv.res, pt, cur, patch, policy)
 	}, opts)
 	if err != nil {
 		s.writeError(w, r, err)

@@ -102,7 +102,7 @@ func BenchmarkApplyStatusPatch(b *testing.B) {
 	cur, patch := kubeletPatch(b)
 	b.ReportAllocs()
 	for b.Loop() {
-		base := narrowToStatus(cur, "status", types.StrategicMergePatchType, patch)
+		base := narrowed(cur, "status", types.StrategicMergePatchType, patch)
 		if _, err := s.applyPatch(httptest.NewRecorder(), res, types.StrategicMergePatchType, base, patch, "Strict"); err != nil {
 			b.Fatal(err)
 		}

@@ -9,35 +9,42 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 )
 
-// narrowToStatus returns the part of cur a merge or strategic merge patch
-// of the status subresource needs to see: a status write keeps nothing of
-// the patched object but its metadata's checks and a few of its fields,
-// and its status (registry statusOnly); the rest comes from the stored
-// object. So when the patch names nothing but metadata and status, the
-// other top-level parts (a pod's spec, half its JSON) are left out of the
-// patch's JSON round trip: the copy returned has them empty. Both kinds of
-// patch change each top-level key from that key's value alone, so
-// metadata and status come out as from the whole object. Otherwise cur
-// itself is returned.
-func narrowToStatus(cur runtime.Object, sub string, pt types.PatchType, patch []byte) runtime.Object {
+// onlyStatusPatch reports whether patch, a merge or strategic merge patch
+// of the status subresource, names nothing but metadata and status. Such
+// a patch needs to see only those two parts of the object (statusPart):
+// a status write keeps nothing of the patched object but its metadata's
+// checks and a few of its fields, and its status (registry statusOnly);
+// the rest comes from the stored object. Both kinds of patch change each
+// top-level key from that key's value alone, so metadata and status come
+// out as from the whole object. Decided once per request, not on every
+// compare-and-swap attempt.
+func onlyStatusPatch(sub string, pt types.PatchType, patch []byte) bool {
 	if sub != "status" || (pt != types.MergePatchType && pt != types.StrategicMergePatchType) {
-		return cur
+		return false
 	}
+	var keys map[string]json.RawMessage
+	if json.Unmarshal(patch, &keys) != nil {
+		return false
+	}
+	for k := range keys {
+		if k != "metadata" && k != "status" {
+			return false
+		}
+	}
+	return true
+}
+
+// statusPart is a shallow copy of a typed object with only its apiVersion,
+// kind, metadata and status: the other top-level parts (a pod's spec,
+// half its JSON) stay out of the patch's JSON round trip. Any other
+// object is returned as it is.
+func statusPart(cur runtime.Object) runtime.Object {
 	if _, ok := cur.(runtime.Unstructured); ok {
 		return cur
 	}
 	v := reflect.ValueOf(cur)
 	if v.Kind() != reflect.Pointer || v.IsNil() || v.Elem().Kind() != reflect.Struct {
 		return cur
-	}
-	var keys map[string]json.RawMessage
-	if json.Unmarshal(patch, &keys) != nil {
-		return cur
-	}
-	for k := range keys {
-		if k != "metadata" && k != "status" {
-			return cur
-		}
 	}
 	t := v.Elem().Type()
 	out := reflect.New(t)
