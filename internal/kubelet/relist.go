@@ -64,21 +64,18 @@ func (r *relister) relist(ctx context.Context, k *Kubelet) []types.UID {
 	}
 	r.changed = r.changed[:0]
 	for id, e := range cur {
-		if p, ok := r.seen[id]; !ok || p.state != e.state {
+		if p, ok := r.seen[id]; (!ok || p.state != e.state) && e.uid != "" {
 			r.changed = append(r.changed, e.uid)
 		}
 	}
 	for id, e := range r.seen {
-		if _, ok := cur[id]; !ok {
+		if _, ok := cur[id]; !ok && e.uid != "" { // "": no pod's (no pod UID label)
 			r.changed = append(r.changed, e.uid)
 		}
 	}
 	r.seen, r.spare = cur, r.seen
 	slices.Sort(r.changed)
 	r.changed = slices.Compact(r.changed)
-	if len(r.changed) > 0 && r.changed[0] == "" {
-		r.changed = r.changed[1:] // not a pod's (no pod UID label)
-	}
 	return r.changed
 }
 
