@@ -25,49 +25,55 @@ const (
 
 func (ImageLocality) Name() string { return ImageLocalityName }
 
-// Score needs the cluster size for the spread factor; NodeInfo image
-// states carry NumNodes, and the total comes from PreScore. When even the
-// largest copy of every image the pod needs, on every node, would score 0
-// (images smaller than minImageThreshold, like pause or busybox), every
-// node scores 0 and Score is skipped: the spread factor is at most 1.
+// PreScore names the pod's images once (Score looks each up on every
+// node) and takes the cluster size for the spread factor; NodeInfo image
+// states carry NumNodes. When even the largest copy of every image the
+// pod needs, on every node, would score 0 (images smaller than
+// minImageThreshold, like pause or busybox), every node scores 0 and
+// Score is skipped: the spread factor is at most 1.
 func (ImageLocality) PreScore(_ context.Context, cs *fw.CycleState, pod *v1.Pod, _ []*fw.NodeInfo, snap *fw.Snapshot) *fw.Status {
+	st := &imageLocalityState{total: snap.NumNodes()}
 	var bound int64
 	for _, list := range [][]v1.Container{pod.Spec.InitContainers, pod.Spec.Containers} {
 		for i := range list {
-			bound += snap.LargestImage(normalizedImageName(list[i].Image))
+			name := normalizedImageName(list[i].Image)
+			st.images = append(st.images, name)
+			bound += snap.LargestImage(name)
 		}
 	}
-	if imageScore(bound, len(pod.Spec.InitContainers)+len(pod.Spec.Containers)) == 0 {
+	if imageScore(bound, len(st.images)) == 0 {
 		return fw.NewStatus(fw.Skip)
 	}
-	cs.Write(imageLocalityKey, clusterSize(snap.NumNodes()))
+	cs.Write(imageLocalityKey, st)
 	return nil
 }
 
 const imageLocalityKey = "PreScore" + ImageLocalityName
 
-type clusterSize int
+// imageLocalityState is what PreScore hands Score: the pod's images,
+// normalized, one per container, and the number of nodes.
+type imageLocalityState struct {
+	images []string
+	total  int
+}
 
-func (c clusterSize) Clone() fw.StateData { return c }
+func (s *imageLocalityState) Clone() fw.StateData { return s }
 
 // Score maps the summed, spread-scaled image sizes onto [0, 100] between
 // the thresholds (the upper one grows with the number of containers).
-func (ImageLocality) Score(_ context.Context, cs *fw.CycleState, pod *v1.Pod, ni *fw.NodeInfo) (int64, *fw.Status) {
+func (ImageLocality) Score(_ context.Context, cs *fw.CycleState, _ *v1.Pod, ni *fw.NodeInfo) (int64, *fw.Status) {
 	v, err := cs.Read(imageLocalityKey)
 	if err != nil {
 		return 0, fw.AsStatus(err)
 	}
-	total := int(v.(clusterSize))
+	st := v.(*imageLocalityState)
 	var sum int64
-	containers := len(pod.Spec.InitContainers) + len(pod.Spec.Containers)
-	for _, list := range [][]v1.Container{pod.Spec.InitContainers, pod.Spec.Containers} {
-		for i := range list {
-			if st, ok := ni.ImageStates[normalizedImageName(list[i].Image)]; ok && total > 0 {
-				sum += int64(float64(st.Size) * float64(st.NumNodes) / float64(total))
-			}
+	for _, name := range st.images {
+		if is, ok := ni.ImageStates[name]; ok && st.total > 0 {
+			sum += int64(float64(is.Size) * float64(is.NumNodes) / float64(st.total))
 		}
 	}
-	return imageScore(sum, containers), nil
+	return imageScore(sum, len(st.images)), nil
 }
 
 func imageScore(sum int64, containers int) int64 {

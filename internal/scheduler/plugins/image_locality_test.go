@@ -89,7 +89,12 @@ func TestImageLocalitySkipsOnlyZeroScores(t *testing.T) {
 		}
 		cs := fw.NewCycleState()
 		skip := ImageLocality{}.PreScore(ctx, cs, p, snap.List(), snap).IsSkip()
-		cs.Write(imageLocalityKey, clusterSize(snap.NumNodes()))
+		// Score every node anyway, with the state PreScore would have made.
+		all := &imageLocalityState{total: snap.NumNodes()}
+		for _, c := range p.Spec.Containers {
+			all.images = append(all.images, normalizedImageName(c.Image))
+		}
+		cs.Write(imageLocalityKey, all)
 		any := false
 		for _, ni := range snap.List() {
 			s, st := ImageLocality{}.Score(ctx, cs, p, ni)
