@@ -1370,20 +1370,26 @@ func nodeForceDelete(t *testing.T, n *nodeUp) {
 		return
 	}
 	n.waitGone(t, ns, "forced", 5*time.Second)
+	// The kubelet removes the runtime objects first and the pod's
+	// directory after them, so both are polled for.
+	podDir := filepath.Join(n.AgentDir, "pods", string(p.UID))
 	var sbs []*runtimeapi.PodSandbox
 	var cs []*runtimeapi.Container
+	var dirErr error
 	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
-		if sbs, cs = n.runtimeObjects(t, p.UID); len(sbs) == 0 && len(cs) == 0 {
+		sbs, cs = n.runtimeObjects(t, p.UID)
+		_, dirErr = os.Stat(podDir)
+		if len(sbs) == 0 && len(cs) == 0 && os.IsNotExist(dirErr) {
 			break
 		}
 	}
 	if len(sbs) != 0 || len(cs) != 0 {
 		t.Fatalf("20s after a forced delete the pod still has %d sandboxes and %d containers in containerd", len(sbs), len(cs))
 	}
-	t.Logf("containers of the force-deleted pod gone after %s", time.Since(start).Round(10*time.Millisecond))
-	if _, err := os.Stat(filepath.Join(n.AgentDir, "pods", string(p.UID))); !os.IsNotExist(err) {
-		t.Errorf("pod dir of the force-deleted pod still exists (%v)", err)
+	if !os.IsNotExist(dirErr) {
+		t.Fatalf("20s after a forced delete the pod's directory %s still exists (%v)", podDir, dirErr)
 	}
+	t.Logf("containers and directory of the force-deleted pod gone after %s", time.Since(start).Round(10*time.Millisecond))
 }
 
 // nodeSecurityContext: user, group and a read-only root filesystem.
