@@ -150,7 +150,7 @@ func benchControllersCmd() *cobra.Command {
 	f.IntVar(&o.Replicas, "replicas", 10000, "replicas of the Deployment")
 	f.DurationVar(&o.Timeout, "timeout", 10*time.Minute, "longest wait for the creation, and for the rollout")
 	f.BoolVar(&o.Keep, "keep", false, "keep the temporary directory with the server and agent logs")
-	f.StringVar(&o.ProfileDir, "profile-dir", "", "save the server's CPU profile of the creation, its heap profiles after it and after the rollout, and the agent's CPU and heap profiles in this directory")
+	f.StringVar(&o.ProfileDir, "profile-dir", "", "save the server's CPU profile of the creation, its heap profiles after it and after the rollout (or the idle period), its /metrics at the end, and the agent's CPU and heap profiles in this directory")
 	f.StringSliceVar(&o.ServerArgs, "server-arg", nil, "extra flag for orca server, repeatable (e.g. --server-arg=--memory-limit=700Mi)")
 	f.DurationVar(&o.Idle, "idle", time.Minute, "after the rollout, keep the cluster idle this long and read the server's memory again (0: skip)")
 	return cmd

@@ -234,6 +234,9 @@ func Controllers(ctx context.Context, o ControllersOptions) (rep *ControllersRep
 		rep.ServerIdleMean, rep.ServerIdleMax = samples.mean(), samples.max
 	}
 	if o.ProfileDir != "" {
+		// The Go runtime's own account of the memory (heap, stacks,
+		// released pages) behind the RSS just read.
+		saveProfile(ctx, cs, "/metrics", filepath.Join(o.ProfileDir, "server-end.metrics.txt"), progress)
 		// Last: its forced collection would make the idle reading lower.
 		saveProfile(ctx, cs, "/debug/pprof/heap?gc=1", filepath.Join(o.ProfileDir, "server-rolled.heap.pprof"), progress)
 	}
