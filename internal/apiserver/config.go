@@ -43,7 +43,8 @@ type Config struct {
 	DefaultUnreachableTolerationSeconds *int64
 
 	// Tuning, mostly for tests.
-	BookmarkInterval   time.Duration
+	BookmarkInterval time.Duration
+	// CompactionInterval: 0 is 5 minutes, less than 0 never.
 	CompactionInterval time.Duration
 }
 

@@ -101,6 +101,18 @@ func (s *Server) connect(ctx context.Context) error {
 	return nil
 }
 
+// afterCompaction gives the embedded member's freed pages back to the
+// system (see etcd.DefragPolicy); an external etcd is its operators' to
+// defragment, as with kube-apiserver.
+func (s *Server) afterCompaction(ctx context.Context) {
+	if s.embedded == nil {
+		return
+	}
+	if _, err := s.embedded.DefragIfSparse(ctx, etcd.DefaultDefragPolicy); err != nil && ctx.Err() == nil {
+		slog.Warn("etcd defragmentation", "err", err)
+	}
+}
+
 // URL is the address clients use.
 func (s *Server) URL() string { return "https://" + s.advertise }
 
@@ -175,7 +187,7 @@ func (s *Server) Run(ctx context.Context) error {
 			return ctx.Err()
 		}
 	}
-	go storage.Compact(ctx, s.client, s.cfg.CompactionInterval)
+	go storage.Compact(ctx, s.client, s.cfg.CompactionInterval, s.afterCompaction)
 	if err := s.bootstrap(ctx); err != nil {
 		return fmt.Errorf("bootstrap: %w", err)
 	}
