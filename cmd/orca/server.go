@@ -53,7 +53,7 @@ func (sf *serverFlags) add(f *pflag.FlagSet) {
 	f.StringVar(&cfg.Etcd.CAFile, "etcd-cafile", "", "CA bundle to verify the external etcd servers")
 	f.StringVar(&cfg.Etcd.CertFile, "etcd-certfile", "", "client certificate for the external etcd")
 	f.StringVar(&cfg.Etcd.KeyFile, "etcd-keyfile", "", "client key for the external etcd")
-	f.DurationVar(&cfg.CompactionInterval, "etcd-compaction-interval", 5*time.Minute, "how often etcd history older than one interval is compacted (0: never); after a compaction that leaves the embedded etcd's file at least half and 64 MiB free, it is defragmented at the next quiet moment")
+	f.DurationVar(&cfg.CompactionInterval, "etcd-compaction-interval", 5*time.Minute, "how often etcd history older than one interval is compacted (0: never); after a compaction that leaves the embedded etcd's file at least half and 64 MiB free (with at most 256 MiB of data), it is defragmented at the next quiet moment")
 	f.StringVar(&cfg.ServiceClusterIPRange, "service-cluster-ip-range", "10.96.0.0/12", "CIDR Service cluster IPs are allocated from")
 	f.StringVar(&cfg.ServiceNodePortRange, "service-node-port-range", "30000-32767", "port range NodePorts are allocated from")
 	f.StringVar(&cfg.CertDir, "cert-dir", "", "directory for generated certificates (default <data-dir>/tls)")

@@ -12,7 +12,7 @@ import (
 )
 
 func TestDefragPolicySparse(t *testing.T) {
-	p := DefragPolicy{MinFree: 100}
+	p := DefragPolicy{MinFree: 100, MaxInUse: 1000}
 	for _, c := range []struct {
 		size, inUse int64
 		want        bool
@@ -23,6 +23,8 @@ func TestDefragPolicySparse(t *testing.T) {
 		{150, 40, true},    // 110 free
 		{150, 60, false},   // 90 free: under MinFree though most of it
 		{0, 0, false},
+		{3000, 1000, true},  // as much data as a rewrite may copy
+		{3000, 1001, false}, // more
 	} {
 		if got := p.sparse(c.size, c.inUse); got != c.want {
 			t.Errorf("sparse(%d, %d) = %v, want %v", c.size, c.inUse, got, c.want)
@@ -39,7 +41,7 @@ func TestDefragIfSparse(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer e.Close()
-	p := DefragPolicy{MinFree: 1 << 20, QuietWrites: 1000, QuietWindow: 50 * time.Millisecond, GiveUpAfter: 10 * time.Second}
+	p := DefragPolicy{MinFree: 1 << 20, MaxInUse: 1 << 30, QuietWrites: 1000, QuietWindow: 50 * time.Millisecond, GiveUpAfter: 10 * time.Second}
 
 	value := strings.Repeat("x", 16<<10)
 	put := func(round int) {
