@@ -29,6 +29,12 @@ type CacheOptions struct {
 	// watcher resuming from further back relists (410 Gone), as it would
 	// after any longer gap.
 	MaxWindowBytes int
+	// MaxEventAge drops events this old from the window at the next
+	// bookmark tick (keeping MinEvents). Upstream keeps them until newer
+	// ones push them out, so after a burst an idle cache held its last
+	// MaxWindowBytes of superseded versions for good; a watcher away this
+	// long relists (410 Gone) instead, as it must be ready to anyway.
+	MaxEventAge time.Duration
 
 	// compactBehind is how many events back versions go cold (tests set
 	// it small).
@@ -50,6 +56,9 @@ func (o CacheOptions) withDefaults() CacheOptions {
 	}
 	if o.MaxWindowBytes == 0 {
 		o.MaxWindowBytes = 32 << 20
+	}
+	if o.MaxEventAge == 0 {
+		o.MaxEventAge = 5 * time.Minute
 	}
 	if o.compactBehind == 0 {
 		o.compactBehind = compactBehind
@@ -189,6 +198,7 @@ func (c *cacher) listAndWatch(ctx context.Context) error {
 			c.sendBookmarks()
 			c.coolListed()
 			c.coolIdle(time.Now())
+			c.expire(time.Now())
 		case wr, ok := <-wch:
 			if !ok {
 				return errors.New("etcd watch closed")
@@ -326,6 +336,16 @@ func (c *cacher) pushLocked(e *event) {
 		c.windowBytes += old.compacted
 	}
 	for c.windowBytes > c.opts.MaxWindowBytes && c.n > c.opts.MinEvents {
+		c.dropOldestLocked()
+	}
+}
+
+// expire drops the window's events older than MaxEventAge, keeping
+// MinEvents.
+func (c *cacher) expire(now time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for c.n > c.opts.MinEvents && now.Sub(c.events[c.head].at) >= c.opts.MaxEventAge {
 		c.dropOldestLocked()
 	}
 }

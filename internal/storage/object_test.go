@@ -227,6 +227,50 @@ func TestWindowStopsGrowingAtByteBudget(t *testing.T) {
 	}
 }
 
+// Events older than MaxEventAge leave the window at the tick, down to
+// MinEvents: a watcher resuming from before them relists (410), one from
+// within the rest still resumes; younger events stay.
+func TestOldEventsExpire(t *testing.T) {
+	s := newTestStore(t, CacheOptions{MinEvents: 2, MaxEventAge: time.Hour})
+	ctx := context.Background()
+	key := Key(s.Prefix, "ns", "old")
+	first, err := s.Create(ctx, key, cm("ns", "old", nil), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rvs := []uint64{rvOf(t, first)}
+	for i := 1; i <= 5; i++ {
+		obj, err := s.Update(ctx, key, func(cur runtime.Object) (runtime.Object, error) {
+			cur.(*corev1.ConfigMap).Data["n"] = strconv.Itoa(i)
+			return cur, nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		rvs = append(rvs, rvOf(t, obj))
+	}
+	cachedObject(t, s, key, strconv.FormatUint(rvs[5], 10))
+	watchFrom := func(rv uint64) (int, error) {
+		w, err := s.Watch(ctx, s.Prefix, ListOptions{ResourceVersion: strconv.FormatUint(rv, 10)})
+		if err != nil {
+			return 0, err
+		}
+		defer w.Stop()
+		return len(w.Initial), nil
+	}
+	s.cache.expire(time.Now().Add(time.Hour - time.Minute))
+	if n, err := watchFrom(rvs[0]); err != nil || n != 5 {
+		t.Fatalf("before MaxEventAge: watch from the create replayed %d events (%v), want 5", n, err)
+	}
+	s.cache.expire(time.Now().Add(time.Hour))
+	if _, err := watchFrom(rvs[2]); !apierrors.IsResourceExpired(err) && !apierrors.IsGone(err) {
+		t.Errorf("after MaxEventAge: watch from an expired event: %v, want 410", err)
+	}
+	if n, err := watchFrom(rvs[3]); err != nil || n != 2 {
+		t.Errorf("after MaxEventAge: watch from before the MinEvents kept replayed %d events (%v), want 2", n, err)
+	}
+}
+
 // Versions unchanged for coolAfter go cold on the next tick even when
 // few events followed them (an idle cluster after a burst), and read
 // back the same.
