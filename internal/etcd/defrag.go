@@ -12,17 +12,17 @@ import (
 // never shrinks, and every page of it the member once read stays mapped
 // into the process: after a burst of writes (10,000 pods created, then
 // rolled out) the server kept ~200 MiB of a 255 MB file resident, of
-// which the first compaction left ~125 MB in use. A defragmentation rewrites the live data into a new file, so that
-// memory goes back. It blocks the member's reads and writes while it runs,
-// so it waits for a quiet moment, as an operator running
-// `etcdctl defrag` would.
+// which the first compaction left ~125 MB in use. A defragmentation
+// rewrites the live data into a new file, so that memory goes back. It
+// blocks the member's reads and writes while it runs, so it waits for a
+// quiet moment, as an operator running `etcdctl defrag` would.
 type DefragPolicy struct {
 	// MinFree is the least free space worth a rewrite; the free space must
 	// also be at least half of the file.
 	MinFree int64
 	// MaxInUse is the most live data rewritten: the rewrite copies it at
-	// ~7–9 ms per MB here (124–125 MB took 0.83–1.1 s), and every request
-	// to etcd waits meanwhile, leader-election renewals included.
+	// ~7–14 ms per MB here (124–126 MB took 0.83–1.77 s), and every
+	// request to etcd waits meanwhile, leader-election renewals included.
 	MaxInUse int64
 	// QuietWrites is the most revisions per QuietWindow that still count
 	// as quiet; QuietWindow is how long the rate is measured over.
