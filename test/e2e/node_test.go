@@ -102,6 +102,7 @@ func TestNode(t *testing.T) {
 		t.Run("resources", func(t *testing.T) { t.Parallel(); nodeResources(t, n) })
 		t.Run("slow-pull", func(t *testing.T) { t.Parallel(); nodeSlowPull(t, n) })
 		t.Run("deployment-rollout", func(t *testing.T) { t.Parallel(); nodeDeploymentRollout(t, n) })
+		t.Run("helm", func(t *testing.T) { t.Parallel(); nodeHelm(t, n) })
 		t.Run("host-port", func(t *testing.T) { t.Parallel(); nodeHostPort(t, n) })
 		t.Run("ingress", func(t *testing.T) { t.Parallel(); nodeIngress(t, n) })
 		t.Run("dns", func(t *testing.T) { t.Parallel(); nodeDNS(t, n) })
