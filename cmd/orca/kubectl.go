@@ -33,6 +33,12 @@ func runKubectl(args []string) int {
 			os.Setenv("KUBECONFIG", p)
 		}
 	}
+	// kubectl reads its command line from os.Args: its name for hints
+	// ("e.g. 'kubectl get resource/<resource_name>'"), edit's retry advice
+	// and --record's change-cause, and the words that name a plugin
+	// (`orca kubectl foo` runs kubectl-foo from PATH). Make it the command
+	// line kubectl would have had.
+	os.Args = append([]string{"kubectl"}, args...)
 	cmd := kubectlcmd.NewDefaultKubectlCommand()
 	cmd.SetArgs(args)
 	if err := cmd.Execute(); err != nil {

@@ -249,6 +249,27 @@ func kubectlSession(t *testing.T, k *kubectlClient) {
 		t.Errorf("version -o json: serverVersion.gitVersion = %q (decode err %v), want v1.37.x; %s", ver.ServerVersion.GitVersion, err, res)
 	}
 
+	// The embedded kubectl sees the command line kubectl would: its hints
+	// name kubectl, not orca, and `orca kubectl NAME` runs the plugin
+	// kubectl-NAME from PATH.
+	if k.bin == orcaBin {
+		res = k.run(t, "get", "pods", "pod/x", "-n", ns)
+		if res.Code == 0 || !strings.Contains(res.Out, "(e.g. 'kubectl get resource/<resource_name>'") {
+			t.Errorf("get pods pod/x: want kubectl's error naming kubectl in its example: %s", res)
+		}
+		plugins := filepath.Join(dir, "plugins")
+		if err := os.MkdirAll(plugins, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(plugins, "kubectl-e2e_hello"), []byte("#!/bin/sh\necho \"plugin args: $*\"\n"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		res = k.runEnv(t, map[string]string{"PATH": plugins + ":" + os.Getenv("PATH")}, "e2e-hello", "a", "b")
+		if res.Code != 0 || !strings.Contains(res.Out, "plugin args: a b") {
+			t.Errorf("kubectl e2e-hello (plugin kubectl-e2e_hello on PATH): want the plugin to run with args a b: %s", res)
+		}
+	}
+
 	// apply: create, then re-apply unchanged.
 	res = k.run(t, "apply", "-f", app)
 	if !ok(t, res, "apply (create)") {
