@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 
 	"github.com/spf13/cobra"
+	"k8s.io/component-base/cli"
 	kubectlcmd "k8s.io/kubectl/pkg/cmd"
 	"k8s.io/kubectl/pkg/cmd/util"
 )
@@ -41,7 +42,9 @@ func runKubectl(args []string) int {
 	os.Args = append([]string{"kubectl"}, args...)
 	cmd := kubectlcmd.NewDefaultKubectlCommand()
 	cmd.SetArgs(args)
-	if err := cmd.Execute(); err != nil {
+	// As kubectl's own main: component-base's runner adds the logging flags
+	// (-v, --vmodule) and leaves printing the error to CheckErr, once.
+	if err := cli.RunNoErrOutput(cmd); err != nil {
 		util.CheckErr(err)
 		return 1
 	}

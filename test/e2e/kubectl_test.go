@@ -249,13 +249,19 @@ func kubectlSession(t *testing.T, k *kubectlClient) {
 		t.Errorf("version -o json: serverVersion.gitVersion = %q (decode err %v), want v1.37.x; %s", ver.ServerVersion.GitVersion, err, res)
 	}
 
-	// The embedded kubectl sees the command line kubectl would: its hints
-	// name kubectl, not orca, and `orca kubectl NAME` runs the plugin
+	// The embedded kubectl runs as kubectl's own main does: its hints name
+	// kubectl, not orca, -v works, and `orca kubectl NAME` runs the plugin
 	// kubectl-NAME from PATH.
 	if k.bin == orcaBin {
 		res = k.run(t, "get", "pods", "pod/x", "-n", ns)
 		if res.Code == 0 || !strings.Contains(res.Out, "(e.g. 'kubectl get resource/<resource_name>'") {
 			t.Errorf("get pods pod/x: want kubectl's error naming kubectl in its example: %s", res)
+		}
+		// kubectl's logging flags, as its own main adds them: -v=6 logs each
+		// request with its answer.
+		res = k.run(t, "get", "namespace", "default", "-v=6")
+		if res.Code != 0 || !strings.Contains(res.Out, `/api/v1/namespaces/default" status="200 OK"`) {
+			t.Errorf("get namespace default -v=6: want the request logged with its 200: %s", res)
 		}
 		plugins := filepath.Join(dir, "plugins")
 		if err := os.MkdirAll(plugins, 0o755); err != nil {
