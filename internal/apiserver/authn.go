@@ -58,7 +58,7 @@ func (s *Server) withAuthentication(next http.Handler) http.Handler {
 func (s *Server) withAuthorization(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		u := auth.UserFrom(r.Context())
-		if u.Name == auth.Anonymous && !isPublic(r.URL.Path) {
+		if !auth.Allowed(u.Name, u.Groups) && !isPublic(r.URL.Path) {
 			s.writeObject(w, r, http.StatusForbidden, &metav1.Status{
 				Status: metav1.StatusFailure, Reason: metav1.StatusReasonForbidden, Code: http.StatusForbidden,
 				Message: "forbidden: User \"system:anonymous\" cannot access path \"" + r.URL.Path + "\"",

@@ -28,8 +28,8 @@ func (s *Server) setupOpenAPI(all []*registry.Resource) error {
 	}
 	tc := newTrustedTypeConverter(validating)
 	for _, r := range all {
-		if r.Storage != nil {
-			continue // managed fields are tracked at the storage version
+		if r.Storage != nil || r.Review {
+			continue // managed fields are tracked at the storage version; reviews are not stored
 		}
 		fm, err := newFieldManager(tc, r, s.codecs)
 		if err != nil {

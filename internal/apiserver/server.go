@@ -156,6 +156,10 @@ func (s *Server) buildResources() error {
 	all := registry.Resources()
 	s.disc = newDiscovery(all)
 	for _, res := range all {
+		if res.Review {
+			s.resources[gvrKey{res.Group, res.Version, res.Resource}] = &served{res: res, rest: reviews{res}, conv: &converter{res: res}}
+			continue
+		}
 		if res.Storage != nil {
 			continue
 		}

@@ -40,6 +40,9 @@ type Resource struct {
 	TTL int64
 	// Verbs other than the standard set; nil means all standard verbs.
 	Verbs []string
+	// Review marks a question asked by creating an object (access reviews,
+	// SelfSubjectReview): the API server answers it and stores nothing.
+	Review bool
 	// Storage is the resource whose store holds these objects when they are
 	// served at another version too (autoscaling/v1 HPAs are stored as v2).
 	// Convert functions translate between the two.

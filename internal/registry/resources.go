@@ -2,6 +2,8 @@ package registry
 
 import (
 	appsv1 "k8s.io/api/apps/v1"
+	authenticationv1 "k8s.io/api/authentication/v1"
+	authorizationv1 "k8s.io/api/authorization/v1"
 	autoscalingv1 "k8s.io/api/autoscaling/v1"
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
 	batchv1 "k8s.io/api/batch/v1"
@@ -16,6 +18,7 @@ import (
 	storagev1 "k8s.io/api/storage/v1"
 	metavalidation "k8s.io/apimachinery/pkg/api/validation"
 	"k8s.io/apimachinery/pkg/api/validation/path"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 )
 
@@ -107,7 +110,20 @@ func Resources() []*Resource {
 		res[schedulingv1.PriorityClass, *schedulingv1.PriorityClass, schedulingv1.PriorityClassList, *schedulingv1.PriorityClassList]("scheduling.k8s.io", "v1", "priorityclasses", "PriorityClass", false, priorityClassStrategy{}).short("pc"),
 		// policy/v1
 		res[policyv1.PodDisruptionBudget, *policyv1.PodDisruptionBudget, policyv1.PodDisruptionBudgetList, *policyv1.PodDisruptionBudgetList]("policy", "v1", "poddisruptionbudgets", "PodDisruptionBudget", true, pdbStrategy{}).short("pdb").status(),
+		// authorization.k8s.io/v1 and authentication.k8s.io/v1: reviews
+		review(res[authorizationv1.SelfSubjectAccessReview, *authorizationv1.SelfSubjectAccessReview, metav1.List, *metav1.List]("authorization.k8s.io", "v1", "selfsubjectaccessreviews", "SelfSubjectAccessReview", false, Base{})),
+		review(res[authorizationv1.SelfSubjectRulesReview, *authorizationv1.SelfSubjectRulesReview, metav1.List, *metav1.List]("authorization.k8s.io", "v1", "selfsubjectrulesreviews", "SelfSubjectRulesReview", false, Base{})),
+		review(res[authorizationv1.SubjectAccessReview, *authorizationv1.SubjectAccessReview, metav1.List, *metav1.List]("authorization.k8s.io", "v1", "subjectaccessreviews", "SubjectAccessReview", false, Base{})),
+		review(res[authorizationv1.LocalSubjectAccessReview, *authorizationv1.LocalSubjectAccessReview, metav1.List, *metav1.List]("authorization.k8s.io", "v1", "localsubjectaccessreviews", "LocalSubjectAccessReview", true, Base{})),
+		review(res[authenticationv1.SelfSubjectReview, *authenticationv1.SelfSubjectReview, metav1.List, *metav1.List]("authentication.k8s.io", "v1", "selfsubjectreviews", "SelfSubjectReview", false, Base{})),
 	}
+}
+
+// review marks a resource that asks a question: a create answers it in the
+// returned object's status and stores nothing; no other verb is served.
+func review(r *Resource) *Resource {
+	r.Review, r.Verbs = true, []string{"create"}
+	return r
 }
 
 func withReturnDeleted(r *Resource) *Resource   { r.ReturnDeleted = true; return r }

@@ -249,6 +249,12 @@ func kubectlSession(t *testing.T, k *kubectlClient) {
 		t.Errorf("version -o json: serverVersion.gitVersion = %q (decode err %v), want v1.37.x; %s", ver.ServerVersion.GitVersion, err, res)
 	}
 
+	// auth can-i asks a SelfSubjectAccessReview: the admin may.
+	res = k.run(t, "auth", "can-i", "create", "pods")
+	if res.Code != 0 || strings.TrimSpace(res.Stdout) != "yes" {
+		t.Errorf("auth can-i create pods: want yes: %s", res)
+	}
+
 	// The embedded kubectl runs as kubectl's own main does: its hints name
 	// kubectl, not orca, -v works, and `orca kubectl NAME` runs the plugin
 	// kubectl-NAME from PATH.
@@ -263,6 +269,9 @@ func kubectlSession(t *testing.T, k *kubectlClient) {
 		if res.Code != 0 || !strings.Contains(res.Out, `/api/v1/namespaces/default" status="200 OK"`) {
 			t.Errorf("get namespace default -v=6: want the request logged with its 200: %s", res)
 		}
+		// auth whoami (SelfSubjectReview, v1 since kubectl 1.28).
+		res = k.run(t, "auth", "whoami")
+		expectMatch(t, "auth whoami", res.Out, []string{`Username\s+system:admin`, `Groups\s+\[system:masters system:authenticated\]`})
 		plugins := filepath.Join(dir, "plugins")
 		if err := os.MkdirAll(plugins, 0o755); err != nil {
 			t.Fatal(err)
