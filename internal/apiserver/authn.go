@@ -49,6 +49,13 @@ func (s *Server) withAuthentication(next http.Handler) http.Handler {
 			}
 			u = &auth.User{Name: auth.Anonymous, Groups: []string{auth.AllUnauthenticated}}
 		}
+		if hasImpersonation(r.Header) {
+			var err error
+			if u, err = impersonate(r, u); err != nil {
+				s.writeError(w, r, err)
+				return
+			}
+		}
 		next.ServeHTTP(w, r.WithContext(auth.WithUser(r.Context(), u)))
 	})
 }

@@ -272,6 +272,8 @@ func kubectlSession(t *testing.T, k *kubectlClient) {
 		// auth whoami (SelfSubjectReview, v1 since kubectl 1.28).
 		res = k.run(t, "auth", "whoami")
 		expectMatch(t, "auth whoami", res.Out, []string{`Username\s+system:admin`, `Groups\s+\[system:masters system:authenticated\]`})
+		res = k.run(t, "auth", "whoami", "--as", "jane", "--as-group", "devs")
+		expectMatch(t, "auth whoami --as jane", res.Out, []string{`Username\s+jane`, `Groups\s+\[devs system:authenticated\]`})
 		plugins := filepath.Join(dir, "plugins")
 		if err := os.MkdirAll(plugins, 0o755); err != nil {
 			t.Fatal(err)

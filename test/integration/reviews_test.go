@@ -9,6 +9,8 @@ import (
 	authorizationv1 "k8s.io/api/authorization/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
 )
 
 // Access reviews and SelfSubjectReview (`kubectl auth can-i`, `auth
@@ -140,4 +142,55 @@ func wantCauses(t *testing.T, what string, err error, fields ...string) {
 			t.Errorf("%s: causes %v, want one for %s", what, got, f)
 		}
 	}
+}
+
+// Impersonation (kubectl --as, --as-group, --as-uid): the request acts as
+// the named user, with upstream's implied groups.
+func TestImpersonation(t *testing.T) {
+	ctx := ctxT(t)
+	whoami := func(t *testing.T, imp rest.ImpersonationConfig) authenticationv1.UserInfo {
+		t.Helper()
+		cfg := rest.CopyConfig(restConfig)
+		cfg.Impersonate = imp
+		got, err := kubernetes.NewForConfigOrDie(cfg).AuthenticationV1().SelfSubjectReviews().Create(ctx, &authenticationv1.SelfSubjectReview{}, metav1.CreateOptions{})
+		if err != nil {
+			t.Fatalf("whoami as %+v: %v", imp, err)
+		}
+		return got.Status.UserInfo
+	}
+	for _, c := range []struct {
+		name       string
+		imp        rest.ImpersonationConfig
+		wantUser   string
+		wantGroups []string
+	}{
+		{"user", rest.ImpersonationConfig{UserName: "jane"}, "jane", []string{"system:authenticated"}},
+		{"groups", rest.ImpersonationConfig{UserName: "jane", Groups: []string{"devs"}}, "jane", []string{"devs", "system:authenticated"}},
+		{"service account", rest.ImpersonationConfig{UserName: "system:serviceaccount:ns1:robot"}, "system:serviceaccount:ns1:robot",
+			[]string{"system:serviceaccounts", "system:serviceaccounts:ns1", "system:authenticated"}},
+		{"anonymous", rest.ImpersonationConfig{UserName: "system:anonymous"}, "system:anonymous", []string{"system:unauthenticated"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			if c.wantUser == "system:anonymous" {
+				// An anonymous user may not even ask who it is.
+				r := doRaw(t, http.MethodGet, "/api/v1/namespaces", nil, "Impersonate-User", "system:anonymous")
+				expectStatus(t, "list namespaces as system:anonymous", r, http.StatusForbidden, metav1.StatusReasonForbidden)
+				return
+			}
+			u := whoami(t, c.imp)
+			if u.Username != c.wantUser || !slices.Equal(u.Groups, c.wantGroups) {
+				t.Errorf("user %q groups %v, want %q %v", u.Username, u.Groups, c.wantUser, c.wantGroups)
+			}
+		})
+	}
+	t.Run("extra and uid", func(t *testing.T) {
+		u := whoami(t, rest.ImpersonationConfig{UserName: "jane", UID: "u-1", Extra: map[string][]string{"scopes": {"a", "b"}}})
+		if u.UID != "u-1" || !slices.Equal(u.Extra["scopes"], authenticationv1.ExtraValue{"a", "b"}) {
+			t.Errorf("uid %q extra %v, want u-1 and scopes [a b]", u.UID, u.Extra)
+		}
+	})
+	t.Run("group without user", func(t *testing.T) {
+		r := doRaw(t, http.MethodGet, "/api/v1/namespaces", nil, "Impersonate-Group", "devs")
+		expectStatus(t, "Impersonate-Group alone", r, http.StatusBadRequest, metav1.StatusReasonBadRequest)
+	})
 }
