@@ -68,7 +68,7 @@ func (s *Server) withAuthorization(next http.Handler) http.Handler {
 		if !auth.Allowed(u.Name, u.Groups) && !isPublic(r.URL.Path) {
 			s.writeObject(w, r, http.StatusForbidden, &metav1.Status{
 				Status: metav1.StatusFailure, Reason: metav1.StatusReasonForbidden, Code: http.StatusForbidden,
-				Message: "forbidden: User \"system:anonymous\" cannot access path \"" + r.URL.Path + "\"",
+				Message: "forbidden: User \"" + u.Name + "\" cannot access path \"" + r.URL.Path + "\"",
 			}, nil)
 			return
 		}

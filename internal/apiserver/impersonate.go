@@ -1,6 +1,7 @@
 package apiserver
 
 import (
+	"errors"
 	"net/http"
 	"net/url"
 	"strings"
@@ -53,7 +54,7 @@ func impersonate(r *http.Request, u *auth.User) (*auth.User, error) {
 	}
 	if !auth.Allowed(u.Name, u.Groups) {
 		return nil, apierrors.NewForbidden(schema.GroupResource{Resource: "users"}, name,
-			errUser(`User "`+u.Name+`" cannot impersonate resource "users" in API group "" at the cluster scope`))
+			errors.New(`User "`+u.Name+`" cannot impersonate resource "users" in API group "" at the cluster scope`))
 	}
 	if ns, ok := serviceAccountNamespace(name); ok && len(groups) == 0 {
 		groups = []string{"system:serviceaccounts", "system:serviceaccounts:" + ns}
@@ -88,10 +89,6 @@ func serviceAccountNamespace(user string) (string, bool) {
 	ns, name, ok := strings.Cut(rest, ":")
 	return ns, ok && ns != "" && name != "" && !strings.Contains(name, ":")
 }
-
-type errUser string
-
-func (e errUser) Error() string { return string(e) }
 
 func hasImpersonation(h http.Header) bool {
 	for k := range h {

@@ -26,10 +26,7 @@ import (
 type reviews struct{ res *registry.Resource }
 
 func (rv reviews) Create(ctx context.Context, ns string, obj runtime.Object, _ registry.WriteOptions) (runtime.Object, error) {
-	u := auth.UserFrom(ctx)
-	if u == nil {
-		return nil, apierrors.NewUnauthorized("no user")
-	}
+	u := auth.UserFrom(ctx) // set for every request by withAuthentication
 	switch o := obj.(type) {
 	case *authorizationv1.SelfSubjectAccessReview:
 		errs := emptyMeta(o.ObjectMeta, "")
@@ -132,30 +129,30 @@ func (rv reviews) invalid(errs field.ErrorList) error {
 }
 
 // refuse answers as upstream, which routes nothing but POST for reviews.
-func (rv reviews) refuse(string) error {
+func (reviews) refuse() error {
 	return apierrors.NewGenericServerResponse(http.StatusMethodNotAllowed, "", schema.GroupResource{}, "", "", 0, false)
 }
 
 func (rv reviews) Get(context.Context, string, string, metav1.GetOptions) (runtime.Object, error) {
-	return nil, rv.refuse("get")
+	return nil, rv.refuse()
 }
 
 func (rv reviews) List(context.Context, string, storage.ListOptions) (runtime.Object, error) {
-	return nil, rv.refuse("list")
+	return nil, rv.refuse()
 }
 
 func (rv reviews) Watch(context.Context, string, storage.ListOptions) (*storage.Watch, error) {
-	return nil, rv.refuse("watch")
+	return nil, rv.refuse()
 }
 
 func (rv reviews) Update(context.Context, string, string, string, registry.NewObjectFunc, registry.WriteOptions) (runtime.Object, bool, error) {
-	return nil, false, rv.refuse("update")
+	return nil, false, rv.refuse()
 }
 
 func (rv reviews) Delete(context.Context, string, string, metav1.DeleteOptions) (runtime.Object, bool, error) {
-	return nil, false, rv.refuse("delete")
+	return nil, false, rv.refuse()
 }
 
 func (rv reviews) DeleteCollection(context.Context, string, storage.ListOptions, metav1.DeleteOptions) (runtime.Object, error) {
-	return nil, rv.refuse("deletecollection")
+	return nil, rv.refuse()
 }

@@ -3,6 +3,7 @@ package integration
 import (
 	"net/http"
 	"slices"
+	"strings"
 	"testing"
 
 	authenticationv1 "k8s.io/api/authentication/v1"
@@ -187,6 +188,14 @@ func TestImpersonation(t *testing.T) {
 		u := whoami(t, rest.ImpersonationConfig{UserName: "jane", UID: "u-1", Extra: map[string][]string{"scopes": {"a", "b"}}})
 		if u.UID != "u-1" || !slices.Equal(u.Extra["scopes"], authenticationv1.ExtraValue{"a", "b"}) {
 			t.Errorf("uid %q extra %v, want u-1 and scopes [a b]", u.UID, u.Extra)
+		}
+	})
+	t.Run("unauthenticated group", func(t *testing.T) {
+		// Denied as the anonymous user is, and the answer names the user.
+		r := doRaw(t, http.MethodGet, "/api/v1/namespaces", nil, "Impersonate-User", "jane", "Impersonate-Group", "system:unauthenticated")
+		st := expectStatus(t, "list namespaces as jane in system:unauthenticated", r, http.StatusForbidden, metav1.StatusReasonForbidden)
+		if !strings.Contains(st.Message, `User "jane"`) {
+			t.Errorf("message %q, want it to name jane", st.Message)
 		}
 	})
 	t.Run("group without user", func(t *testing.T) {
